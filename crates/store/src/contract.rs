@@ -1,0 +1,1 @@
+//! The contract suite every storage backend must pass, on real databases.
