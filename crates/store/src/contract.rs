@@ -1,1 +1,252 @@
 //! The contract suite every storage backend must pass, on real databases.
+//!
+//! A backend's tests call [`contract_suite!`] with an async expression that yields a fresh, empty
+//! store; the macro expands to one `#[tokio::test]` per case below, so a failure names the case.
+//! The cases take `Arc<dyn Store>` and know nothing about the backend.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use domain::{ActivityRecord, ActorRef, ObjectRef, Roster};
+
+use crate::{NoProgress, Store, StoreError};
+
+/// Expands to one test per contract case. `$fresh` is an async expression evaluating to
+/// `Option<Arc<dyn store::Store>>`: a new empty database for every case, or `None` when the backend's
+/// server is not configured (the harness then says so and the case does nothing).
+#[macro_export]
+macro_rules! contract_suite {
+    ($fresh:expr) => {
+        $crate::contract_suite!(@cases $fresh;
+            empty_store_is_empty,
+            roster_round_trips,
+            overview_counts_match_roster,
+            invalid_roster_writes_nothing,
+            reimport_replaces_and_keeps_counts,
+            detail_pages_agree_with_roster,
+            unknown_ids_are_none,
+            hostile_text_is_data,
+            curriculum_round_trips,
+            activity_is_appended_in_order,
+        );
+    };
+    (@cases $fresh:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let fresh: Option<std::sync::Arc<dyn $crate::Store>> = $fresh.await;
+                let Some(store) = fresh else { return };
+                $crate::contract::$case(store).await;
+            }
+        )+
+    };
+}
+
+/// The small demo district: every kind of school, group, person and link.
+pub fn sample_roster() -> Roster {
+    let roster = demo::district(&demo::DemoConfig { seed: 7, scale: demo::Scale::Small });
+    assert!(!roster.students.is_empty(), "the demo generator returned no students");
+    roster
+}
+
+/// Sorts every list the way `load_roster` returns it, so rosters compare by content.
+pub fn normalised(mut r: Roster) -> Roster {
+    r.regions.sort_by(|a, b| a.id.cmp(&b.id));
+    r.schools.sort_by(|a, b| a.id.cmp(&b.id));
+    r.school_groups.sort_by(|a, b| a.id.cmp(&b.id));
+    r.school_years.sort_by(|a, b| a.id.cmp(&b.id));
+    r.classes.sort_by(|a, b| a.id.cmp(&b.id));
+    r.teachers.sort_by(|a, b| a.id.cmp(&b.id));
+    r.students.sort_by(|a, b| a.id.cmp(&b.id));
+    r.guardians.sort_by(|a, b| a.id.cmp(&b.id));
+    r.teaching_assignments.sort_by(|a, b| {
+        (&a.teacher_id, &a.class_id, a.subject.code()).cmp(&(&b.teacher_id, &b.class_id, b.subject.code()))
+    });
+    r
+}
+
+async fn imported(store: &dyn Store) -> Roster {
+    let roster = sample_roster();
+    store.import_roster(&roster, &NoProgress).await.expect("import the sample roster");
+    roster
+}
+
+pub async fn empty_store_is_empty(store: Arc<dyn Store>) {
+    assert!(store.is_empty().await.expect("is_empty"));
+    let overview = store.district_overview().await.expect("overview");
+    assert_eq!(overview.totals, crate::Totals::default());
+    assert!(overview.schools.is_empty());
+    assert_eq!(store.activity_count().await.expect("count"), 0);
+}
+
+pub async fn roster_round_trips(store: Arc<dyn Store>) {
+    let roster = imported(&*store).await;
+    assert!(!store.is_empty().await.expect("is_empty"));
+    let loaded = store.load_roster().await.expect("load");
+    assert_eq!(normalised(loaded), normalised(roster));
+}
+
+pub async fn overview_counts_match_roster(store: Arc<dyn Store>) {
+    let roster = imported(&*store).await;
+    let o = store.district_overview().await.expect("overview");
+    assert_eq!(o.totals.schools, roster.schools.len() as u64);
+    assert_eq!(o.totals.teaching_points, roster.schools.iter().filter(|s| s.is_teaching_point()).count() as u64);
+    assert_eq!(o.totals.classes, roster.classes.len() as u64);
+    assert_eq!(o.totals.teachers, roster.teachers.len() as u64);
+    assert_eq!(o.totals.students, roster.students.len() as u64);
+    assert_eq!(o.totals.guardians, roster.guardians.len() as u64);
+    assert_eq!(o.regions.len(), roster.regions.len());
+    assert!(o.regions[0].parent_id.is_none(), "regions come root first");
+    for s in &o.schools {
+        let students = roster.students.iter().filter(|x| x.school_id == s.school.id).count() as u64;
+        let classes = roster.classes.iter().filter(|x| x.school_id == s.school.id).count() as u64;
+        let teachers = roster.teachers.iter().filter(|x| x.school_id == s.school.id).count() as u64;
+        assert_eq!((s.students, s.classes, s.teachers), (students, classes, teachers), "school {}", s.school.id);
+        assert_eq!(s.central_school_name.is_some(), s.school.is_teaching_point());
+    }
+    let by_kind: u64 = o.count_by_kind().iter().map(|(_, n)| n).sum();
+    assert_eq!(by_kind, o.totals.schools);
+}
+
+pub async fn invalid_roster_writes_nothing(store: Arc<dyn Store>) {
+    let mut roster = sample_roster();
+    let last = roster.students.len() - 1;
+    roster.students[last].class_id = "no-such-class".into();
+    let err = store.import_roster(&roster, &NoProgress).await.expect_err("dangling class must be refused");
+    match err {
+        StoreError::Invalid(errors) => {
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].to_string().contains("no-such-class"), "{}", errors[0]);
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert!(store.is_empty().await.expect("is_empty"));
+    assert_eq!(store.load_roster().await.expect("load"), Roster::default());
+}
+
+pub async fn reimport_replaces_and_keeps_counts(store: Arc<dyn Store>) {
+    let mut roster = imported(&*store).await;
+    roster.schools[0].name = "改名后的学校".into();
+    roster.teachers[0].subjects.reverse();
+    let first_class = roster.classes[0].id.clone();
+    // The class loses one assignment: after re-import the class has exactly the imported set.
+    let removed = roster.teaching_assignments.iter().position(|a| a.class_id == first_class).expect("an assignment");
+    roster.teaching_assignments.remove(removed);
+    store.import_roster(&roster, &NoProgress).await.expect("re-import");
+    assert_eq!(normalised(store.load_roster().await.expect("load")), normalised(roster.clone()));
+    let o = store.district_overview().await.expect("overview");
+    assert_eq!(o.totals.students, roster.students.len() as u64);
+}
+
+pub async fn detail_pages_agree_with_roster(store: Arc<dyn Store>) {
+    let roster = imported(&*store).await;
+    for school in &roster.schools {
+        let d = store.school_detail(&school.id).await.expect("school").expect("school exists");
+        assert_eq!(d.summary.school, *school);
+        let classes: Vec<_> = roster.classes.iter().filter(|c| c.school_id == school.id).collect();
+        assert_eq!(d.classes.len(), classes.len());
+        let points = roster.schools.iter().filter(|s| s.central_school_id.as_ref() == Some(&school.id)).count();
+        assert_eq!(d.teaching_points.len(), points);
+        let groups = roster
+            .school_groups
+            .iter()
+            .filter(|g| g.lead_school_id == school.id || g.member_school_ids.contains(&school.id))
+            .count();
+        assert_eq!(d.groups.len(), groups);
+        assert!(d.classes.windows(2).all(|w| w[0].class.grade <= w[1].class.grade), "classes ordered by grade");
+    }
+    let class = &roster.classes[0];
+    let d = store.class_detail(&class.id).await.expect("class").expect("class exists");
+    let students: Vec<_> = roster.students.iter().filter(|s| s.class_id == class.id).collect();
+    assert_eq!(d.students.len(), students.len());
+    for (s, guardians) in &d.students {
+        let expected = roster.guardians.iter().filter(|g| g.students.iter().any(|l| l.student_id == s.id)).count();
+        assert_eq!(guardians.len(), expected, "guardians of {}", s.id);
+    }
+    let assignments = roster.teaching_assignments.iter().filter(|a| a.class_id == class.id).count();
+    assert_eq!(d.teachers.len(), assignments);
+    assert_eq!(d.head_teacher_name.is_some(), class.head_teacher_id.is_some());
+
+    let teacher = &roster.teachers[0];
+    let d = store.teacher_detail(&teacher.id).await.expect("teacher").expect("teacher exists");
+    assert_eq!(d.teacher, *teacher);
+    let taught = roster.teaching_assignments.iter().filter(|a| a.teacher_id == teacher.id).count();
+    assert_eq!(d.taught.len(), taught);
+    let head_of = roster.classes.iter().filter(|c| c.head_teacher_id.as_ref() == Some(&teacher.id)).count();
+    assert_eq!(d.head_of.len(), head_of);
+
+    let groups = store.school_groups().await.expect("groups");
+    assert_eq!(groups.len(), roster.school_groups.len());
+    for g in &groups {
+        let original = roster.school_groups.iter().find(|x| x.id == g.id).expect("group");
+        assert_eq!(g.members.len(), original.member_school_ids.len());
+    }
+}
+
+pub async fn unknown_ids_are_none(store: Arc<dyn Store>) {
+    imported(&*store).await;
+    assert!(store.school_detail("nope").await.expect("school").is_none());
+    assert!(store.class_detail("nope").await.expect("class").is_none());
+    assert!(store.teacher_detail("nope").await.expect("teacher").is_none());
+    assert!(store.volume_detail("nope").await.expect("volume").is_none());
+}
+
+pub async fn hostile_text_is_data(store: Arc<dyn Store>) {
+    let mut roster = sample_roster();
+    let hostile = "'); DROP TABLE schools; -- <script>alert(1)</script> 学校\"名\"";
+    roster.schools[0].name = hostile.into();
+    roster.students[0].name = "Robert'); DELETE FROM students;--".into();
+    store.import_roster(&roster, &NoProgress).await.expect("import");
+    let d = store.school_detail(&roster.schools[0].id).await.expect("school").expect("exists");
+    assert_eq!(d.summary.school.name, hostile);
+    assert_eq!(normalised(store.load_roster().await.expect("load")), normalised(roster));
+}
+
+pub async fn curriculum_round_trips(store: Arc<dyn Store>) {
+    let curriculum = demo::curriculum();
+    assert!(!curriculum.knowledge_points.is_empty(), "the demo curriculum is empty");
+    store.import_curriculum(&curriculum, &NoProgress).await.expect("import");
+    let mut loaded = store.load_curriculum().await.expect("load");
+    let mut expected = curriculum.clone();
+    for c in [&mut loaded, &mut expected] {
+        c.editions.sort_by(|a, b| a.id.cmp(&b.id));
+        c.volumes.sort_by(|a, b| a.id.cmp(&b.id));
+        c.nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        c.knowledge_points.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+    assert_eq!(loaded, expected);
+
+    let volumes = store.volumes().await.expect("volumes");
+    assert_eq!(volumes.len(), curriculum.volumes.len());
+    let rich = volumes.iter().max_by_key(|v| v.knowledge_points).expect("a volume");
+    let d = store.volume_detail(&rich.volume.id).await.expect("detail").expect("exists");
+    assert_eq!(d.knowledge_points.len() as u64, rich.knowledge_points);
+    // Reading order: every node comes after its parent.
+    for (i, n) in d.nodes.iter().enumerate() {
+        if let Some(p) = &n.parent_id {
+            let at = d.nodes.iter().position(|x| &x.id == p).expect("parent in volume");
+            assert!(at < i, "{} before its parent", n.id);
+        }
+    }
+    // Importing again changes nothing.
+    store.import_curriculum(&curriculum, &NoProgress).await.expect("re-import");
+    assert_eq!(store.volumes().await.expect("volumes"), volumes);
+}
+
+pub async fn activity_is_appended_in_order(store: Arc<dyn Store>) {
+    let record = |i: u32| ActivityRecord {
+        actor: ActorRef { kind: "teacher".into(), id: format!("t-{i}") },
+        verb: "viewed".into(),
+        object: ObjectRef { kind: "resource".into(), id: format!("res-{i}") },
+        school_id: Some("sch-0001".into()),
+        class_id: (i % 2 == 0).then(|| "cls-1".into()),
+        result: (i % 3 == 0).then(|| serde_json::json!({"score": i, "success": true, "note": "满分"})),
+        timestamp: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, i).single().expect("valid time"),
+    };
+    let first: Vec<_> = (0..10).map(record).collect();
+    store.append_activity(&first).await.expect("append");
+    store.append_activity(&[record(10)]).await.expect("append one");
+    assert_eq!(store.activity_count().await.expect("count"), 11);
+    let recent = store.recent_activity(3).await.expect("recent");
+    assert_eq!(recent, vec![record(10), record(9), record(8)]);
+}
