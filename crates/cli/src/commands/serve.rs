@@ -1,0 +1,58 @@
+//! `zhijiao serve`: open the store (creating the demo district on request) and serve the web.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::{
+    DemoScale,
+    config::{Database, Settings},
+};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// 数据库为空时生成演示区域 / generate the demo district when the database is empty
+    #[arg(long)]
+    pub demo: bool,
+    /// 演示区域规模 / demo district size
+    #[arg(long, value_enum, default_value = "full")]
+    pub demo_scale: DemoScale,
+    /// 监听地址 / address to listen on
+    #[arg(long)]
+    pub bind: Option<String>,
+    /// 端口 / port
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
+pub async fn run(settings: &Settings, database: &Database, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = database.open().await?;
+    tracing::info!(backend = store.backend(), database = ?database, "store opened");
+    if args.demo && store.is_empty().await? {
+        println!("首次启动：正在生成演示区域… / first start: generating the demo district…");
+        let stats =
+            super::demo::load(&store, demo::DemoConfig { seed: 2026, scale: args.demo_scale.into() }).await?;
+        println!(
+            "演示区域已就绪 / demo district ready: {} schools, {} teachers, {} students ({:.1} s)",
+            stats.schools,
+            stats.teachers,
+            stats.students,
+            stats.generate_seconds + stats.write_seconds
+        );
+    }
+    let bind = args.bind.unwrap_or_else(|| settings.server.bind.clone());
+    let port = args.port.unwrap_or(settings.server.port);
+    let listener = tokio::net::TcpListener::bind((bind.as_str(), port))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {bind}:{port}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let shown = if addr.ip().is_unspecified() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() };
+    println!("智教已启动 / Zhijiao is running: http://{shown}/  (Ctrl-C 停止 / to stop)");
+    let app = web::router(web::AppState { store, demo: args.demo });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}

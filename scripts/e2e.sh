@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Starts `zhijiao serve --demo` on a small demo district in a temporary data directory and runs the
+# browser end-to-end tests (e2e/, playwright-core driving Debian's Chromium) against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-target/debug/zhijiao}
+port=${ZHIJIAO_E2E_PORT:-18080}
+data=$(mktemp -d)
+log="$data/serve.log"
+"$bin" serve --demo --demo-scale small --port "$port" --data-dir "$data" >"$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 120); do
+    if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$server" 2>/dev/null; then cat "$log"; echo "server exited before it was ready"; exit 1; fi
+    sleep 1
+done
+curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$log"; echo "server not ready after 120 s"; exit 1; }
+cd e2e
+npm ci --no-audit --no-fund --loglevel=error
+ZHIJIAO_URL="http://127.0.0.1:$port" npm test

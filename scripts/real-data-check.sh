@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Real-data checks on ../shared/data through the command line (the Rust tests that read
+# ../shared/data run inside `cargo test` already). Fails loudly when a data set is missing.
+set -euo pipefail
+bin=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "-- PEP textbook structure into a fresh SQLite database"
+out=$("$bin" --data-dir "$work/pep" import curriculum "$data/pep-textbook-structure")
+echo "$out"
+grep -q "18 math books" <<<"$out" || { echo "expected the 18 PEP math books"; exit 1; }
