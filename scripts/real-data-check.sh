@@ -10,4 +10,4 @@ trap 'rm -rf "$work"' EXIT
 echo "-- PEP textbook structure into a fresh SQLite database"
 out=$("$bin" --data-dir "$work/pep" import curriculum "$data/pep-textbook-structure")
 echo "$out"
-grep -q "18 math books" <<<"$out" || { echo "expected the 18 PEP math books"; exit 1; }
+grep -q "38 册 volumes, 64 章 chapters, 343 节 sections, 292 个知识点" <<<"$out" || { echo "expected 38 volumes, 64 chapters, 343 sections and 292 knowledge points from the PEP data"; exit 1; }
