@@ -67,7 +67,7 @@ impl Settings {
         if required && !path.exists() {
             bail!("configuration file {} does not exist", path.display());
         }
-        let env = Env::prefixed("ZHIJIAO_").split("__").filter(|key| !RESERVED_ENV.contains(&key.as_str()));
+        let env = Env::prefixed("ZHIJIAO_").split("__").filter(|key| !RESERVED_ENV.iter().any(|r| key.as_str().eq_ignore_ascii_case(r)));
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&path))
             .merge(env)
