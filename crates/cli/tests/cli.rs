@@ -164,3 +164,29 @@ fn bad_settings_are_clear_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("databse_url"), "{stderr}");
 }
+
+#[test]
+fn ctrl_c_during_a_write_leaves_the_database_as_it_was() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = sqlite_url(tmp.path());
+    ok(&["--database-url", &db, "migrate"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zhijiao"))
+        .args(["--database-url", &db, "demo", "--scale", "full"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Generation takes about half a second; the write follows and takes seconds more.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    assert!(!out.status.success(), "an interrupted write must not exit 0");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code().is_some() {
+        assert!(stderr.contains("nothing was written"), "{stderr}");
+    }
+    // The database holds no school: a small demo is accepted, which it would refuse otherwise.
+    let out = ok(&["--database-url", &db, "demo", "--scale", "small"]);
+    assert!(out.contains("6 所学校"), "{out}");
+}
