@@ -238,7 +238,19 @@ macro_rules! impl_portable_store {
                         .map(assemble::school_summary)
                         .collect::<Result<Vec<_>>>()?;
                     assemble::sort_school_summaries(&mut schools);
+                    let grades = fetch::<GradeCountRow>(p, sql::GRADE_COUNTS)
+                        .await?
+                        .into_iter()
+                        .map(|g| {
+                            Ok(store::GradeCount {
+                                grade: u8::try_from(g.grade).map_err(StoreError::internal)?,
+                                classes: g.classes as u64,
+                                students: g.students as u64,
+                            })
+                        })
+                        .collect::<Result<_>>()?;
                     Ok(DistrictOverview {
+                        grades,
                         regions: assemble::regions_root_first(regions),
                         totals: Totals {
                             schools: t.schools as u64,

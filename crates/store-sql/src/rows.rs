@@ -231,3 +231,10 @@ pub struct TotalsRow {
     pub students: i64,
     pub guardians: i64,
 }
+
+#[derive(Debug, FromRow)]
+pub struct GradeCountRow {
+    pub grade: i64,
+    pub classes: i64,
+    pub students: i64,
+}

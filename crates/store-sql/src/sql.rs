@@ -54,6 +54,8 @@ pub const TOTALS: &str = "SELECT
     (SELECT COUNT(*) FROM students) AS students,
     (SELECT COUNT(*) FROM guardians) AS guardians";
 
+pub const GRADE_COUNTS: &str = "SELECT k.grade, COUNT(DISTINCT k.id) AS classes, COUNT(st.id) AS students
+    FROM classes k LEFT JOIN students st ON st.class_id = k.id GROUP BY k.grade ORDER BY k.grade";
 pub const TEACHING_POINTS_OF: &str = "SELECT id, name FROM schools WHERE central_school_id = $1 ORDER BY code";
 pub const CLASSES_OF_SCHOOL: &str = "SELECT k.id, k.school_id, k.school_year_id, k.grade, k.name, k.head_teacher_id,
         (SELECT COUNT(*) FROM students st WHERE st.class_id = k.id) AS students,

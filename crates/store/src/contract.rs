@@ -104,6 +104,13 @@ pub async fn overview_counts_match_roster(store: Arc<dyn Store>) {
         assert_eq!((s.students, s.classes, s.teachers), (students, classes, teachers), "school {}", s.school.id);
         assert_eq!(s.central_school_name.is_some(), s.school.is_teaching_point());
     }
+    for g in &o.grades {
+        let classes: Vec<_> = roster.classes.iter().filter(|c| c.grade == g.grade).collect();
+        let students = roster.students.iter().filter(|s| classes.iter().any(|c| c.id == s.class_id)).count();
+        assert_eq!((g.classes, g.students), (classes.len() as u64, students as u64), "grade {}", g.grade);
+    }
+    let by_stage: u64 = o.count_by_stage().iter().map(|(_, _, students)| students).sum();
+    assert_eq!(by_stage, o.totals.students);
     let by_kind: u64 = o.count_by_kind().iter().map(|(_, n)| n).sum();
     assert_eq!(by_kind, o.totals.schools);
 }

@@ -43,6 +43,16 @@ pub struct DistrictOverview {
     pub totals: Totals,
     /// Schools ordered by kind, then code.
     pub schools: Vec<SchoolSummary>,
+    /// Classes and students per grade, grade 1 first (grades without classes are absent).
+    pub grades: Vec<GradeCount>,
+}
+
+/// Classes and students in one grade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GradeCount {
+    pub grade: u8,
+    pub classes: u64,
+    pub students: u64,
 }
 
 impl DistrictOverview {
@@ -51,6 +61,18 @@ impl DistrictOverview {
         SchoolKind::ALL
             .iter()
             .map(|k| (*k, self.schools.iter().filter(|s| s.school.kind == *k).count() as u64))
+            .collect()
+    }
+
+    /// Classes and students per stage (小学/初中/高中), from the per-grade counts.
+    pub fn count_by_stage(&self) -> Vec<(Stage, u64, u64)> {
+        Stage::ALL
+            .iter()
+            .map(|stage| {
+                let rows = self.grades.iter().filter(|g| stage.grades().contains(&g.grade));
+                let (classes, students) = rows.fold((0, 0), |(c, s), g| (c + g.classes, s + g.students));
+                (*stage, classes, students)
+            })
             .collect()
     }
 
