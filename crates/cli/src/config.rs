@@ -67,7 +67,9 @@ impl Settings {
         if required && !path.exists() {
             bail!("configuration file {} does not exist", path.display());
         }
-        let env = Env::prefixed("ZHIJIAO_").split("__").filter(|key| !RESERVED_ENV.iter().any(|r| key.as_str().eq_ignore_ascii_case(r)));
+        let env = Env::prefixed("ZHIJIAO_")
+            .split("__")
+            .filter(|key| !RESERVED_ENV.iter().any(|r| key.as_str().eq_ignore_ascii_case(r)));
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&path))
             .merge(env)
@@ -86,7 +88,8 @@ impl Settings {
 
 /// Turns figment's errors into one readable message per problem.
 fn describe(err: figment::Error, path: &Path) -> String {
-    let mut lines = vec![format!("invalid configuration (file {}, or ZHIJIAO_ environment variables):", path.display())];
+    let mut lines =
+        vec![format!("invalid configuration (file {}, or ZHIJIAO_ environment variables):", path.display())];
     for e in err {
         let key = e.path.join(".");
         let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
@@ -116,7 +119,10 @@ impl Database {
     pub fn parse(url: &str) -> anyhow::Result<Database> {
         let url = url.trim();
         let Some((scheme, rest)) = url.split_once(':') else {
-            bail!("database URL `{}` has no scheme (expected sqlite:PATH or postgres://…)", store_postgres::redact(url));
+            bail!(
+                "database URL `{}` has no scheme (expected sqlite:PATH or postgres://…)",
+                store_postgres::redact(url)
+            );
         };
         match scheme {
             "sqlite" => {

@@ -9,9 +9,10 @@ impl RowsBar {
     /// A bar for `total` rows with a bilingual label.
     pub fn new(total: u64, label: &str) -> RowsBar {
         let bar = ProgressBar::new(total);
-        let style = ProgressStyle::with_template("{msg} [{bar:40.cyan/blue}] {human_pos}/{human_len} ({per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template("{msg} [{bar:40.cyan/blue}] {human_pos}/{human_len} ({per_sec}, {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         bar.set_style(style);
         bar.set_message(label.to_owned());
         RowsBar(bar)

@@ -1,6 +1,8 @@
 //! The `zhijiao` binary as an operator meets it: demo, export, import, bad input, on SQLite and —
 //! when `ZHIJIAO_TEST_DATABASE_URL` is set — PostgreSQL.
 
+#![allow(clippy::expect_used, reason = "test helpers: a failed expectation is a failed test")]
+
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},
@@ -170,7 +172,7 @@ fn ctrl_c_during_a_write_leaves_the_database_as_it_was() {
     let tmp = tempfile::tempdir().expect("tmp");
     let db = sqlite_url(tmp.path());
     ok(&["--database-url", &db, "migrate"]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zhijiao"))
+    let child = Command::new(env!("CARGO_BIN_EXE_zhijiao"))
         .args(["--database-url", &db, "demo", "--scale", "full"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

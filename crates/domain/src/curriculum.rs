@@ -37,9 +37,9 @@ impl Stage {
             Stage::Junior => {
                 &[Chinese, Math, English, Physics, Chemistry, Biology, History, Geography, Morality, Music, Art, Pe, It]
             }
-            Stage::Senior => &[
-                Chinese, Math, English, Physics, Chemistry, Biology, History, Geography, Politics, Music, Art, Pe, It,
-            ],
+            Stage::Senior => {
+                &[Chinese, Math, English, Physics, Chemistry, Biology, History, Geography, Politics, Music, Art, Pe, It]
+            }
         }
     }
 }

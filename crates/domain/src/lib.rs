@@ -16,8 +16,6 @@ pub use curriculum::{
     Curriculum, CurriculumNode, KnowledgePoint, NodeKind, Stage, Subject, TextbookEdition, TextbookVolume,
 };
 pub use error::DomainError;
-pub use org::{
-    Class, GroupKind, Locality, Region, RegionLevel, School, SchoolGroup, SchoolKind, SchoolYear,
-};
+pub use org::{Class, GroupKind, Locality, Region, RegionLevel, School, SchoolGroup, SchoolKind, SchoolYear};
 pub use people::{Gender, GrowthTier, Guardian, GuardianLink, Relation, Student, Teacher, TeachingAssignment};
 pub use roster::Roster;

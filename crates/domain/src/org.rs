@@ -190,8 +190,20 @@ pub struct Class {
 
 /// The Chinese name of a grade 1–12, e.g. `七年级`, `高一`.
 pub fn grade_label_zh(grade: u8) -> &'static str {
-    const LABELS: [&str; 12] =
-        ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级", "高一", "高二", "高三"];
+    const LABELS: [&str; 12] = [
+        "一年级",
+        "二年级",
+        "三年级",
+        "四年级",
+        "五年级",
+        "六年级",
+        "七年级",
+        "八年级",
+        "九年级",
+        "高一",
+        "高二",
+        "高三",
+    ];
     LABELS.get(usize::from(grade).wrapping_sub(1)).copied().unwrap_or("?")
 }
 

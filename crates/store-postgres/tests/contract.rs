@@ -1,6 +1,8 @@
 //! The storage contract suite on PostgreSQL. Runs when `ZHIJIAO_TEST_DATABASE_URL` names a server
 //! (CI sets it); each case gets a database of its own, created here and dropped by `.ci/run`.
 
+#![allow(clippy::expect_used, reason = "test helpers: a failed expectation is a failed test")]
+
 use std::sync::{
     Arc,
     atomic::{AtomicU32, Ordering},
@@ -38,7 +40,9 @@ async fn activity_records_cannot_be_changed_or_deleted() {
         .execute(store.pool())
         .await
         .expect("insert");
-    for statement in ["UPDATE activity_records SET verb = 'x'", "DELETE FROM activity_records", "TRUNCATE activity_records"] {
+    for statement in
+        ["UPDATE activity_records SET verb = 'x'", "DELETE FROM activity_records", "TRUNCATE activity_records"]
+    {
         let err = sqlx::query(statement).execute(store.pool()).await.expect_err("refused");
         assert!(err.to_string().contains("append-only"), "{statement}: {err}");
     }

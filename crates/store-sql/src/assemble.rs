@@ -26,7 +26,13 @@ pub fn join_subjects(subjects: &[Subject]) -> String {
 }
 
 pub fn region(r: RegionRow) -> Result<Region, StoreError> {
-    Ok(Region { id: r.id, parent_id: r.parent_id, code: r.code, name: r.name, level: code(RegionLevel::parse(&r.level))? })
+    Ok(Region {
+        id: r.id,
+        parent_id: r.parent_id,
+        code: r.code,
+        name: r.name,
+        level: code(RegionLevel::parse(&r.level))?,
+    })
 }
 
 /// Orders regions so every parent comes before its children (root first), then by id.
@@ -151,7 +157,12 @@ pub fn guardians(rows: Vec<GuardianRow>, links: Vec<GuardianLinkRow>) -> Result<
     }
     Ok(rows
         .into_iter()
-        .map(|g| Guardian { students: by_guardian.remove(&g.id).unwrap_or_default(), id: g.id, name: g.name, phone: g.phone })
+        .map(|g| Guardian {
+            students: by_guardian.remove(&g.id).unwrap_or_default(),
+            id: g.id,
+            name: g.name,
+            phone: g.phone,
+        })
         .collect())
 }
 

@@ -6,14 +6,14 @@
 macro_rules! impl_portable_store {
     ($store:ty, $db:ty) => {
         mod portable_impl {
-            use $crate::reexports::{async_trait::async_trait, domain, sqlx, store};
-            use $crate::{assemble, batch_rows, db_err, rows::*, sql};
             use domain::{ActivityRecord, Curriculum, Roster};
             use sqlx::{QueryBuilder, query_builder::Separated};
             use store::{
-                ClassDetail, DistrictOverview, GroupSummary, ImportSummary, Progress, Result, SchoolDetail,
-                StoreError, SubjectTeacher, TaughtClass, TeacherDetail, Totals, VolumeDetail, VolumeSummary,
+                ClassDetail, DistrictOverview, GroupSummary, ImportSummary, Progress, Result, SchoolDetail, StoreError,
+                SubjectTeacher, TaughtClass, TeacherDetail, Totals, VolumeDetail, VolumeSummary,
             };
+            use $crate::reexports::{async_trait::async_trait, domain, sqlx, store};
+            use $crate::{assemble, batch_rows, db_err, rows::*, sql};
 
             type Db = $db;
             type Tx<'c> = sqlx::Transaction<'c, Db>;
@@ -40,7 +40,8 @@ macro_rules! impl_portable_store {
             /// Deletes the child rows of the given parents, so they can be written afresh.
             async fn delete_children(tx: &mut Tx<'_>, table: &str, column: &str, parents: &[&str]) -> Result<()> {
                 for chunk in parents.chunks(batch_rows(1)) {
-                    let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(format!("DELETE FROM {table} WHERE {column} IN ("));
+                    let mut qb: QueryBuilder<'_, Db> =
+                        QueryBuilder::new(format!("DELETE FROM {table} WHERE {column} IN ("));
                     let mut list = qb.separated(", ");
                     for id in chunk {
                         list.push_bind(*id);
@@ -96,7 +97,9 @@ macro_rules! impl_portable_store {
                     let q = sql::upsert("schools", &cols, &["id"]);
                     n += upsert(&mut tx, &q, cols.len(), &schools, progress, |mut b, s| {
                         b.push_bind(&s.id).push_bind(&s.region_id).push_bind(&s.code).push_bind(&s.name);
-                        b.push_bind(s.kind.code()).push_bind(s.locality.code()).push_bind(s.central_school_id.as_deref());
+                        b.push_bind(s.kind.code())
+                            .push_bind(s.locality.code())
+                            .push_bind(s.central_school_id.as_deref());
                     })
                     .await?;
 
@@ -110,9 +113,15 @@ macro_rules! impl_portable_store {
                     let members: Vec<(&str, &str, i64)> = roster
                         .school_groups
                         .iter()
-                        .flat_map(|g| g.member_school_ids.iter().enumerate().map(|(i, m)| (g.id.as_str(), m.as_str(), i as i64)))
+                        .flat_map(|g| {
+                            g.member_school_ids.iter().enumerate().map(|(i, m)| (g.id.as_str(), m.as_str(), i as i64))
+                        })
                         .collect();
-                    let q = sql::upsert("school_group_members", &["group_id", "school_id", "ordinal"], &["group_id", "school_id"]);
+                    let q = sql::upsert(
+                        "school_group_members",
+                        &["group_id", "school_id", "ordinal"],
+                        &["group_id", "school_id"],
+                    );
                     n += upsert(&mut tx, &q, 3, &members, progress, |mut b, (g, s, i)| {
                         b.push_bind(*g).push_bind(*s).push_bind(*i);
                     })
@@ -141,7 +150,8 @@ macro_rules! impl_portable_store {
                     })
                     .await?;
 
-                    let cols = ["id", "school_id", "class_id", "name", "gender", "student_number", "id_number", "birth_date"];
+                    let cols =
+                        ["id", "school_id", "class_id", "name", "gender", "student_number", "id_number", "birth_date"];
                     let q = sql::upsert("students", &cols, &["id"]);
                     n += upsert(&mut tx, &q, cols.len(), &roster.students, progress, |mut b, s| {
                         b.push_bind(&s.id).push_bind(&s.school_id).push_bind(&s.class_id).push_bind(&s.name);
@@ -161,7 +171,10 @@ macro_rules! impl_portable_store {
                         .guardians
                         .iter()
                         .flat_map(|g| {
-                            g.students.iter().enumerate().map(|(i, l)| (g.id.as_str(), l.student_id.as_str(), l.relation.code(), i as i64))
+                            g.students
+                                .iter()
+                                .enumerate()
+                                .map(|(i, l)| (g.id.as_str(), l.student_id.as_str(), l.relation.code(), i as i64))
                         })
                         .collect();
                     let cols = ["guardian_id", "student_id", "relation", "ordinal"];
@@ -206,14 +219,41 @@ macro_rules! impl_portable_store {
                             members.iter().filter(|m| m.group_id == g.id).map(|m| m.school_id.clone()).collect();
                     }
                     Ok(Roster {
-                        regions: fetch(p, sql::REGIONS).await?.into_iter().map(assemble::region).collect::<Result<_>>()?,
-                        schools: fetch(p, sql::SCHOOLS).await?.into_iter().map(assemble::school).collect::<Result<_>>()?,
+                        regions: fetch(p, sql::REGIONS)
+                            .await?
+                            .into_iter()
+                            .map(assemble::region)
+                            .collect::<Result<_>>()?,
+                        schools: fetch(p, sql::SCHOOLS)
+                            .await?
+                            .into_iter()
+                            .map(assemble::school)
+                            .collect::<Result<_>>()?,
                         school_groups,
-                        school_years: fetch(p, sql::SCHOOL_YEARS).await?.into_iter().map(assemble::school_year).collect(),
-                        classes: fetch(p, sql::CLASSES).await?.into_iter().map(assemble::class).collect::<Result<_>>()?,
-                        teachers: fetch(p, sql::TEACHERS).await?.into_iter().map(assemble::teacher).collect::<Result<_>>()?,
-                        students: fetch(p, sql::STUDENTS).await?.into_iter().map(assemble::student).collect::<Result<_>>()?,
-                        guardians: assemble::guardians(fetch(p, sql::GUARDIANS).await?, fetch(p, sql::GUARDIAN_LINKS).await?)?,
+                        school_years: fetch(p, sql::SCHOOL_YEARS)
+                            .await?
+                            .into_iter()
+                            .map(assemble::school_year)
+                            .collect(),
+                        classes: fetch(p, sql::CLASSES)
+                            .await?
+                            .into_iter()
+                            .map(assemble::class)
+                            .collect::<Result<_>>()?,
+                        teachers: fetch(p, sql::TEACHERS)
+                            .await?
+                            .into_iter()
+                            .map(assemble::teacher)
+                            .collect::<Result<_>>()?,
+                        students: fetch(p, sql::STUDENTS)
+                            .await?
+                            .into_iter()
+                            .map(assemble::student)
+                            .collect::<Result<_>>()?,
+                        guardians: assemble::guardians(
+                            fetch(p, sql::GUARDIANS).await?,
+                            fetch(p, sql::GUARDIAN_LINKS).await?,
+                        )?,
                         teaching_assignments: fetch::<AssignmentRow>(p, sql::ASSIGNMENTS)
                             .await?
                             .into_iter()
@@ -230,8 +270,10 @@ macro_rules! impl_portable_store {
 
                 async fn district_overview(&self) -> Result<DistrictOverview> {
                     let p = &self.pool;
-                    let regions = fetch(p, sql::REGIONS).await?.into_iter().map(assemble::region).collect::<Result<_>>()?;
-                    let t: TotalsRow = sqlx::query_as::<Db, TotalsRow>(sql::TOTALS).fetch_one(p).await.map_err(db_err)?;
+                    let regions =
+                        fetch(p, sql::REGIONS).await?.into_iter().map(assemble::region).collect::<Result<_>>()?;
+                    let t: TotalsRow =
+                        sqlx::query_as::<Db, TotalsRow>(sql::TOTALS).fetch_one(p).await.map_err(db_err)?;
                     let mut schools = fetch(p, &sql::school_summaries())
                         .await?
                         .into_iter()
@@ -269,8 +311,11 @@ macro_rules! impl_portable_store {
                     let Some(row) = fetch_one_by(p, &sql::school_summary_by_id(), school_id).await? else {
                         return Ok(None);
                     };
-                    let teaching_points =
-                        fetch_by::<IdName>(p, sql::TEACHING_POINTS_OF, school_id).await?.into_iter().map(|r| (r.id, r.name)).collect();
+                    let teaching_points = fetch_by::<IdName>(p, sql::TEACHING_POINTS_OF, school_id)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.id, r.name))
+                        .collect();
                     let groups = assemble::groups(
                         fetch_by(p, sql::GROUPS_OF_SCHOOL, school_id).await?,
                         fetch_by(p, sql::MEMBERS_OF_GROUPS_OF_SCHOOL, school_id).await?,
@@ -307,14 +352,24 @@ macro_rules! impl_portable_store {
                         .into_iter()
                         .map(|s| {
                             let s = assemble::student(s)?;
-                            let mine = guardians.iter().filter(|g| g.students.iter().any(|l| l.student_id == s.id)).cloned().collect();
+                            let mine = guardians
+                                .iter()
+                                .filter(|g| g.students.iter().any(|l| l.student_id == s.id))
+                                .cloned()
+                                .collect();
                             Ok((s, mine))
                         })
                         .collect::<Result<_>>()?;
                     let mut teachers = fetch_by::<SubjectTeacherRow>(p, sql::SUBJECT_TEACHERS_OF_CLASS, class_id)
                         .await?
                         .into_iter()
-                        .map(|r| Ok(SubjectTeacher { subject: assemble::subject(&r.subject)?, teacher_id: r.teacher_id, teacher_name: r.teacher_name }))
+                        .map(|r| {
+                            Ok(SubjectTeacher {
+                                subject: assemble::subject(&r.subject)?,
+                                teacher_id: r.teacher_id,
+                                teacher_name: r.teacher_name,
+                            })
+                        })
                         .collect::<Result<Vec<_>>>()?;
                     teachers.sort_by(|a, b| (a.subject, &a.teacher_name).cmp(&(b.subject, &b.teacher_name)));
                     let head_teacher_name = match &class.head_teacher_id {
@@ -323,7 +378,9 @@ macro_rules! impl_portable_store {
                     };
                     Ok(Some(ClassDetail {
                         school_name: name_of(p, sql::SCHOOL_NAME, &class.school_id).await?.unwrap_or_default(),
-                        school_year_name: name_of(p, sql::SCHOOL_YEAR_NAME, &class.school_year_id).await?.unwrap_or_default(),
+                        school_year_name: name_of(p, sql::SCHOOL_YEAR_NAME, &class.school_year_id)
+                            .await?
+                            .unwrap_or_default(),
                         head_teacher_name,
                         class,
                         students,
@@ -350,7 +407,11 @@ macro_rules! impl_portable_store {
                             })
                         })
                         .collect::<Result<_>>()?;
-                    let head_of = fetch_by::<IdName>(p, sql::HEAD_OF, teacher_id).await?.into_iter().map(|r| (r.id, r.name)).collect();
+                    let head_of = fetch_by::<IdName>(p, sql::HEAD_OF, teacher_id)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.id, r.name))
+                        .collect();
                     Ok(Some(TeacherDetail {
                         school_name: name_of(p, sql::SCHOOL_NAME, &teacher.school_id).await?.unwrap_or_default(),
                         teacher,
@@ -360,7 +421,10 @@ macro_rules! impl_portable_store {
                 }
 
                 async fn school_groups(&self) -> Result<Vec<GroupSummary>> {
-                    assemble::groups(fetch(&self.pool, sql::GROUPS).await?, fetch(&self.pool, sql::GROUP_MEMBERS).await?)
+                    assemble::groups(
+                        fetch(&self.pool, sql::GROUPS).await?,
+                        fetch(&self.pool, sql::GROUP_MEMBERS).await?,
+                    )
                 }
             }
 
@@ -378,7 +442,10 @@ macro_rules! impl_portable_store {
                     let cols = ["id", "edition_id", "stage", "subject", "grade", "volume", "book_id"];
                     let q = sql::upsert("textbook_volumes", &cols, &["id"]);
                     n += upsert(&mut tx, &q, cols.len(), &c.volumes, progress, |mut b, v| {
-                        b.push_bind(&v.id).push_bind(&v.edition_id).push_bind(v.stage.code()).push_bind(v.subject.code());
+                        b.push_bind(&v.id)
+                            .push_bind(&v.edition_id)
+                            .push_bind(v.stage.code())
+                            .push_bind(v.subject.code());
                         b.push_bind(v.grade.map(i64::from)).push_bind(&v.volume).push_bind(v.book_id.as_deref());
                     })
                     .await?;
@@ -418,7 +485,9 @@ macro_rules! impl_portable_store {
                     let edges: Vec<(&str, &str, i64)> = c
                         .knowledge_points
                         .iter()
-                        .flat_map(|k| k.prerequisite_ids.iter().enumerate().map(|(i, p)| (k.id.as_str(), p.as_str(), i as i64)))
+                        .flat_map(|k| {
+                            k.prerequisite_ids.iter().enumerate().map(|(i, p)| (k.id.as_str(), p.as_str(), i as i64))
+                        })
                         .collect();
                     let cols = ["point_id", "prerequisite_id", "ordinal"];
                     let q = sql::upsert("knowledge_point_prerequisites", &cols, &["point_id", "prerequisite_id"]);
@@ -434,9 +503,16 @@ macro_rules! impl_portable_store {
                     let p = &self.pool;
                     Ok(Curriculum {
                         editions: fetch(p, sql::EDITIONS).await?.into_iter().map(assemble::edition).collect(),
-                        volumes: fetch(p, sql::VOLUMES).await?.into_iter().map(assemble::volume).collect::<Result<_>>()?,
+                        volumes: fetch(p, sql::VOLUMES)
+                            .await?
+                            .into_iter()
+                            .map(assemble::volume)
+                            .collect::<Result<_>>()?,
                         nodes: fetch(p, sql::NODES).await?.into_iter().map(assemble::node).collect::<Result<_>>()?,
-                        knowledge_points: assemble::points(fetch(p, sql::POINTS).await?, fetch(p, sql::PREREQUISITES).await?)?,
+                        knowledge_points: assemble::points(
+                            fetch(p, sql::POINTS).await?,
+                            fetch(p, sql::PREREQUISITES).await?,
+                        )?,
                     })
                 }
 
@@ -455,7 +531,11 @@ macro_rules! impl_portable_store {
                     let Some(row) = fetch_one_by(p, &sql::volume_summary_by_id(), volume_id).await? else {
                         return Ok(None);
                     };
-                    let nodes = fetch_by(p, sql::NODES_OF_VOLUME, volume_id).await?.into_iter().map(assemble::node).collect::<Result<_>>()?;
+                    let nodes = fetch_by(p, sql::NODES_OF_VOLUME, volume_id)
+                        .await?
+                        .into_iter()
+                        .map(assemble::node)
+                        .collect::<Result<_>>()?;
                     Ok(Some(VolumeDetail {
                         summary: assemble::volume_summary(row)?,
                         nodes: assemble::reading_order(nodes),
@@ -472,7 +552,14 @@ macro_rules! impl_portable_store {
                 async fn append_activity(&self, records: &[ActivityRecord]) -> Result<()> {
                     let mut tx = self.pool.begin().await.map_err(db_err)?;
                     let cols = [
-                        "actor_kind", "actor_id", "verb", "object_kind", "object_id", "school_id", "class_id", "result",
+                        "actor_kind",
+                        "actor_id",
+                        "verb",
+                        "object_kind",
+                        "object_id",
+                        "school_id",
+                        "class_id",
+                        "result",
                         "occurred_at",
                     ];
                     let head = format!("INSERT INTO activity_records ({}) ", cols.join(", "));
@@ -487,7 +574,8 @@ macro_rules! impl_portable_store {
                 }
 
                 async fn activity_count(&self) -> Result<u64> {
-                    let c: Count = sqlx::query_as::<Db, Count>(sql::ACTIVITY_COUNT).fetch_one(&self.pool).await.map_err(db_err)?;
+                    let c: Count =
+                        sqlx::query_as::<Db, Count>(sql::ACTIVITY_COUNT).fetch_one(&self.pool).await.map_err(db_err)?;
                     Ok(c.n as u64)
                 }
 

@@ -19,7 +19,8 @@ pub fn school_summary_by_id() -> String {
 }
 
 pub const REGIONS: &str = "SELECT id, parent_id, code, name, level FROM regions ORDER BY id";
-pub const SCHOOLS: &str = "SELECT id, region_id, code, name, kind, locality, central_school_id FROM schools ORDER BY id";
+pub const SCHOOLS: &str =
+    "SELECT id, region_id, code, name, kind, locality, central_school_id FROM schools ORDER BY id";
 pub const SCHOOL_YEARS: &str = "SELECT id, name, start_date, end_date FROM school_years ORDER BY id";
 pub const CLASSES: &str = "SELECT id, school_id, school_year_id, grade, name, head_teacher_id FROM classes ORDER BY id";
 pub const TEACHERS: &str =
@@ -67,11 +68,13 @@ pub const TEACHERS_OF_SCHOOL: &str = "SELECT t.id, t.school_id, t.name, t.gender
         (SELECT COUNT(DISTINCT a.class_id) FROM teaching_assignments a WHERE a.teacher_id = t.id) AS classes
     FROM teachers t WHERE t.school_id = $1 ORDER BY t.name, t.id";
 
-pub const CLASS_BY_ID: &str = "SELECT id, school_id, school_year_id, grade, name, head_teacher_id FROM classes WHERE id = $1";
+pub const CLASS_BY_ID: &str =
+    "SELECT id, school_id, school_year_id, grade, name, head_teacher_id FROM classes WHERE id = $1";
 pub const SCHOOL_NAME: &str = "SELECT id, name FROM schools WHERE id = $1";
 pub const SCHOOL_YEAR_NAME: &str = "SELECT id, name FROM school_years WHERE id = $1";
 pub const TEACHER_NAME: &str = "SELECT id, name FROM teachers WHERE id = $1";
-pub const STUDENTS_OF_CLASS: &str = "SELECT id, school_id, class_id, name, gender, student_number, id_number, birth_date
+pub const STUDENTS_OF_CLASS: &str =
+    "SELECT id, school_id, class_id, name, gender, student_number, id_number, birth_date
     FROM students WHERE class_id = $1 ORDER BY student_number, id";
 pub const GUARDIANS_OF_CLASS: &str = "SELECT DISTINCT g.id, g.name, g.phone FROM guardians g
     JOIN guardian_students gs ON gs.guardian_id = g.id

@@ -35,11 +35,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         // SQLite serialises writers; a few connections let reads go on beside one writer.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|e| unavailable(&e))?;
+        let pool =
+            SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(|e| unavailable(&e))?;
         MIGRATOR.run(&pool).await.map_err(|e| unavailable(&e))?;
         Ok(SqliteStore { pool })
     }

@@ -1,5 +1,7 @@
 //! The storage contract suite on SQLite, plus what only SQLite's file handling can show.
 
+#![allow(clippy::expect_used, reason = "test helpers: a failed expectation is a failed test")]
+
 use std::sync::Arc;
 
 use store_sqlite::SqliteStore;
@@ -28,7 +30,8 @@ async fn activity_records_cannot_be_changed_or_deleted() {
 
 #[tokio::test]
 async fn unwritable_directory_is_a_clear_error() {
-    let err = SqliteStore::open(std::path::Path::new("/proc/zhijiao-cannot-write-here/z.db")).await.expect_err("refused");
+    let err =
+        SqliteStore::open(std::path::Path::new("/proc/zhijiao-cannot-write-here/z.db")).await.expect_err("refused");
     let message = err.to_string();
     assert!(message.contains("cannot open SQLite database /proc/zhijiao-cannot-write-here/z.db"), "{message}");
 }

@@ -21,7 +21,9 @@ pub async fn run(database: &Database, args: DemoArgs) -> anyhow::Result<ExitCode
     let started = Instant::now();
     let store = database.open().await?;
     if !store.is_empty().await? {
-        bail!("数据库中已有学校，未生成演示数据 / the database already holds schools; not adding a demo district to it");
+        bail!(
+            "数据库中已有学校，未生成演示数据 / the database already holds schools; not adding a demo district to it"
+        );
     }
     let stats = load(&store, demo::DemoConfig { seed: args.seed, scale: args.scale.into() }).await?;
     println!(

@@ -30,8 +30,7 @@ pub async fn run(settings: &Settings, database: &Database, args: ServeArgs) -> a
     tracing::info!(backend = store.backend(), database = ?database, "store opened");
     if args.demo && store.is_empty().await? {
         println!("首次启动：正在生成演示区域… / first start: generating the demo district…");
-        let stats =
-            super::demo::load(&store, demo::DemoConfig { seed: 2026, scale: args.demo_scale.into() }).await?;
+        let stats = super::demo::load(&store, demo::DemoConfig { seed: 2026, scale: args.demo_scale.into() }).await?;
         println!(
             "演示区域已就绪 / demo district ready: {} schools, {} teachers, {} students ({:.1} s)",
             stats.schools,
