@@ -3,6 +3,7 @@
 //! This crate does no I/O, reads no clock and depends on no other workspace crate. Everything that
 //! persists, serves or imports these values lives in the crates above it (see `docs/ARCHITECTURE.md`).
 
+pub mod access;
 pub mod activity;
 pub mod curriculum;
 pub mod error;

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{DomainError, curriculum::Stage};
+use crate::curriculum::Stage;
 
 /// Declares a closed enumeration with a stable storage code and Chinese and English labels.
 ///
@@ -35,18 +35,18 @@ macro_rules! coded_enum {
             }
 
             /// Parses a stable code (or, for convenience on import, a Chinese or English label).
-            pub fn parse(value: &str) -> Result<Self, DomainError> {
+            pub fn parse(value: &str) -> Result<Self, $crate::DomainError> {
                 let value = value.trim();
                 Self::ALL
                     .iter()
                     .copied()
                     .find(|v| v.code() == value || v.label_zh() == value || v.label_en().eq_ignore_ascii_case(value))
-                    .ok_or_else(|| DomainError::UnknownCode { what: $what, value: value.to_owned() })
+                    .ok_or_else(|| $crate::DomainError::UnknownCode { what: $what, value: value.to_owned() })
             }
         }
 
         impl TryFrom<String> for $name {
-            type Error = DomainError;
+            type Error = $crate::DomainError;
             fn try_from(value: String) -> Result<Self, Self::Error> {
                 Self::parse(&value)
             }
