@@ -263,7 +263,9 @@ fn within(reach: Reach, a: &RoleAssignment, facts: &ActorFacts, place: &Place) -
             place.school_id.as_ref() == Some(&a.scope_id)
                 && class_in(Box::new(facts.taught.iter().map(|(c, _)| c).chain(facts.head_of.iter())))
         }
-        Reach::HeadedClasses => place.school_id.as_ref() == Some(&a.scope_id) && class_in(Box::new(facts.head_of.iter())),
+        Reach::HeadedClasses => {
+            place.school_id.as_ref() == Some(&a.scope_id) && class_in(Box::new(facts.head_of.iter()))
+        }
         Reach::OwnRecord => place.student_id.as_ref() == Some(&a.scope_id),
         Reach::OwnChildren => place.student_id.as_ref().is_some_and(|s| facts.children.contains(s)),
     }

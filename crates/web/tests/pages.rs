@@ -132,6 +132,13 @@ async fn overview_shows_totals_distributions_and_every_school() {
     assert_shows(&page, "概览");
     assert_shows(&page, "城区");
     assert_shows(&page, "乡村");
+    // Students per stage: the primary-stage count is the students of grades 1–6.
+    assert_shows(&page, "学段分布");
+    let primary_classes: Vec<&str> =
+        app.roster.classes.iter().filter(|c| c.grade <= 6).map(|c| c.id.as_str()).collect();
+    let primary = app.roster.students.iter().filter(|s| primary_classes.contains(&s.class_id.as_str())).count();
+    let primary = web::Lang::Zh.count(primary as u64);
+    assert!(page.body.contains(&format!("{primary} 人 · ")), "no primary-stage count {primary}");
     for school in &app.roster.schools {
         assert_shows(&page, &school.name);
         assert!(page.body.contains(&format!("href=\"/schools/{}\"", school.id)), "no link to {}", school.id);

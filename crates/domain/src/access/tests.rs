@@ -94,8 +94,17 @@ fn situations(kind: ResourceKind) -> &'static [char] {
     }
 }
 
-const ACTORS: &[&str] =
-    &["district_admin", "researcher", "group_lead", "school_admin", "teacher", "head_teacher", "student", "guardian", "third_party"];
+const ACTORS: &[&str] = &[
+    "district_admin",
+    "researcher",
+    "group_lead",
+    "school_admin",
+    "teacher",
+    "head_teacher",
+    "student",
+    "guardian",
+    "third_party",
+];
 
 /// The expected decision for one actor, action, kind and situation, read from [`EXPECTED`].
 fn expected(actor: &str, action: Action, kind: ResourceKind, situation: char) -> Decision {
@@ -265,7 +274,9 @@ impl Tree {
         let mut facts = ActorFacts::default();
         let assignment = match who {
             "district_admin" => assign(Role::DistrictAdmin, &self.district),
-            "researcher" => RoleAssignment { subjects: vec![Subject::Math], ..assign(Role::Researcher, &self.district) },
+            "researcher" => {
+                RoleAssignment { subjects: vec![Subject::Math], ..assign(Role::Researcher, &self.district) }
+            }
             "group_lead" => assign(Role::GroupLead, &self.group),
             "school_admin" => assign(Role::SchoolAdmin, &self.home),
             "teacher" => {

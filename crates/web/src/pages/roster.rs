@@ -6,8 +6,8 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::{
-    Locality, SchoolKind, Student,
-    privacy::{mask_id_number, mask_phone},
+    Locality, SchoolKind,
+    privacy::{mask_id_number, mask_phone, mask_student_number},
 };
 use serde::Deserialize;
 use store::{DistrictOverview, GroupSummary};
@@ -28,6 +28,13 @@ struct Bar {
     /// Width of the bar in percent of the longest one.
     pct: u64,
     href: String,
+}
+
+/// One row of a bar chart without a link (stages span several kinds of school).
+struct PlainBar {
+    label: &'static str,
+    value: String,
+    pct: u64,
 }
 
 /// One choice of a filter's `<select>`.
@@ -54,6 +61,7 @@ pub(crate) struct OverviewPage {
     stats: Vec<Stat>,
     by_kind: Vec<Bar>,
     by_locality: Vec<Bar>,
+    by_stage: Vec<PlainBar>,
     kind_choices: Vec<Choice>,
     locality_choices: Vec<Choice>,
     filtered: bool,
@@ -126,6 +134,17 @@ fn overview_page(
         })
         .collect();
 
+    let by_stage = overview.count_by_stage();
+    let max_stage = by_stage.iter().map(|(_, _, s)| *s).max().unwrap_or(0);
+    let by_stage = by_stage
+        .into_iter()
+        .map(|(stage, classes, students)| PlainBar {
+            label: lang.label(stage),
+            value: format!("{} {} · {} {}", lang.count(students), m.students_unit, lang.count(classes), m.classes_unit),
+            pct: percent(students, max_stage),
+        })
+        .collect();
+
     let rows: Vec<SchoolRow> = overview
         .schools
         .iter()
@@ -148,6 +167,7 @@ fn overview_page(
         stats,
         by_kind,
         by_locality,
+        by_stage,
         kind_choices: choices(lang, SchoolKind::ALL, kind, |k| k.code()),
         locality_choices: choices(lang, Locality::ALL, locality, |l| l.code()),
         filtered: kind.is_some() || locality.is_some(),
@@ -351,7 +371,7 @@ pub(crate) async fn class(
         .students
         .iter()
         .map(|(student, guardians)| StudentRow {
-            number: student_number(student),
+            number: mask_student_number(&student.student_number, student.id_number.as_deref()),
             name: student.name.clone(),
             gender: lang.label(student.gender),
             id_number: student.id_number.as_deref().map(mask_id_number),
@@ -371,29 +391,6 @@ pub(crate) async fn class(
         .collect();
 
     Ok(Page(ClassPage { name: class.name.clone(), facts, teachers, students, c }))
-}
-
-/// The student number as shown. A national 学籍号 is `G` followed by the identity number, so a
-/// number that contains the identity number (or looks like one) is masked the same way.
-fn student_number(student: &Student) -> String {
-    let number = &student.student_number;
-    if let Some(id) = student.id_number.as_deref().filter(|id| !id.is_empty())
-        && number.contains(id)
-    {
-        return number.replace(id, &mask_id_number(id));
-    }
-    match number.char_indices().find(|(_, c)| c.is_ascii_digit()) {
-        Some((start, _)) if looks_like_id_number(&number[start..]) => {
-            format!("{}{}", &number[..start], mask_id_number(&number[start..]))
-        }
-        _ => number.clone(),
-    }
-}
-
-/// Seventeen digits and a check character: the shape of a resident identity number.
-fn looks_like_id_number(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    bytes.len() == 18 && bytes[..17].iter().all(u8::is_ascii_digit) && matches!(bytes[17], b'0'..=b'9' | b'X' | b'x')
 }
 
 struct TaughtRow {
@@ -483,26 +480,6 @@ pub(crate) async fn groups(ctx: RequestContext, State(app): State<Arc<App>>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn student_numbers_that_embed_an_identity_number_are_masked() {
-        let mut s = Student {
-            id: "s1".into(),
-            school_id: "sch".into(),
-            class_id: "c".into(),
-            name: "张三".into(),
-            gender: domain::Gender::Male,
-            student_number: "G11010120080101123X".into(),
-            id_number: Some("11010120080101123X".into()),
-            birth_date: None,
-        };
-        assert_eq!(student_number(&s), "G110101********123X");
-        // The same shape without a recorded identity number is masked too.
-        s.id_number = None;
-        assert_eq!(student_number(&s), "G110101********123X");
-        s.student_number = "2026070301".into();
-        assert_eq!(student_number(&s), "2026070301");
-    }
 
     #[test]
     fn percent_keeps_small_bars_visible() {
