@@ -7,6 +7,7 @@ pub mod access;
 pub mod activity;
 pub mod curriculum;
 pub mod error;
+pub mod identity;
 pub mod org;
 pub mod people;
 pub mod privacy;

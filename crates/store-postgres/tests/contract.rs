@@ -55,3 +55,16 @@ async fn unreachable_server_is_a_clear_error_without_password() {
     assert!(message.contains("cannot connect to PostgreSQL at postgres://zj:***@127.0.0.1:1/zhijiao"), "{message}");
     assert!(!message.contains("s3cret"));
 }
+
+#[tokio::test]
+async fn audit_entries_cannot_be_changed_or_deleted() {
+    let Some(store) = fresh_pg().await else { return };
+    sqlx::query("INSERT INTO audit_log (at, actor_name, action, target_kind, target_id) VALUES (now(),'a','reveal','student','s')")
+        .execute(store.pool())
+        .await
+        .expect("insert");
+    for statement in ["UPDATE audit_log SET actor_name = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+        let err = sqlx::query(statement).execute(store.pool()).await.expect_err("refused");
+        assert!(err.to_string().contains("append-only"), "{statement}: {err}");
+    }
+}

@@ -290,3 +290,81 @@ pub fn activity(r: ActivityRow) -> ActivityRecord {
         timestamp: r.occurred_at,
     }
 }
+
+/// Joins enum codes for a `;`-separated column.
+pub fn join_codes<T: Copy + Into<&'static str>>(values: &[T]) -> String {
+    values.iter().map(|v| (*v).into()).collect::<Vec<&str>>().join(";")
+}
+
+fn split_codes<T>(value: &str, parse: fn(&str) -> Result<T, DomainError>) -> Result<Vec<T>, StoreError> {
+    code(value.split(';').filter(|s| !s.is_empty()).map(parse).collect())
+}
+
+pub fn account(r: AccountRow) -> Result<domain::identity::Account, StoreError> {
+    let person = match (r.person_kind, r.person_id) {
+        (Some(kind), Some(id)) => {
+            Some(domain::identity::PersonRef { kind: code(domain::identity::PersonKind::parse(&kind))?, id })
+        }
+        _ => None,
+    };
+    Ok(domain::identity::Account {
+        id: r.id,
+        username: r.username,
+        display_name: r.display_name,
+        phone: r.phone,
+        person,
+        password_hash: r.password_hash,
+        must_change_password: r.must_change_password,
+        disabled: r.disabled,
+        created_at: r.created_at,
+    })
+}
+
+pub fn role_assignment(r: RoleAssignmentRow) -> Result<domain::access::RoleAssignment, StoreError> {
+    Ok(domain::access::RoleAssignment {
+        role: code(domain::access::Role::parse(&r.role))?,
+        subjects: split_codes(&r.subjects, Subject::parse)?,
+        grants: split_codes(&r.grants, domain::access::ResourceKind::parse)?,
+        id: r.id,
+        account_id: r.account_id,
+        scope_id: r.scope_id,
+    })
+}
+
+pub fn session(r: SessionRow) -> store::Session {
+    store::Session {
+        id_hash: r.id_hash,
+        account_id: r.account_id,
+        csrf_token: r.csrf_token,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        ip: r.ip,
+        user_agent: r.user_agent,
+    }
+}
+
+pub fn token(r: TokenRow) -> store::ApiToken {
+    store::ApiToken {
+        id: r.id,
+        account_id: r.account_id,
+        assignment_id: r.assignment_id,
+        name: r.name,
+        token_hash: r.token_hash,
+        created_at: r.created_at,
+        revoked_at: r.revoked_at,
+    }
+}
+
+pub fn audit(r: AuditRow) -> Result<domain::identity::AuditEntry, StoreError> {
+    Ok(domain::identity::AuditEntry {
+        at: r.at,
+        actor_account_id: r.actor_account_id,
+        actor_name: r.actor_name,
+        action: code(domain::identity::AuditAction::parse(&r.action))?,
+        target_kind: r.target_kind,
+        target_id: r.target_id,
+        school_id: r.school_id,
+        ip: r.ip,
+        detail: r.detail,
+    })
+}

@@ -35,4 +35,5 @@ pub fn db_err(err: sqlx::Error) -> store::StoreError {
     store::StoreError::internal(err)
 }
 
+mod identity_macro;
 mod macros;

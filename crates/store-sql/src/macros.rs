@@ -5,6 +5,8 @@
 #[macro_export]
 macro_rules! impl_portable_store {
     ($store:ty, $db:ty) => {
+        $crate::impl_portable_identity!($store, $db);
+
         mod portable_impl {
             use domain::{ActivityRecord, Curriculum, Roster};
             use sqlx::{QueryBuilder, query_builder::Separated};

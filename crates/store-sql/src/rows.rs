@@ -238,3 +238,88 @@ pub struct GradeCountRow {
     pub classes: i64,
     pub students: i64,
 }
+
+#[derive(Debug, FromRow)]
+pub struct AccountRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub person_kind: Option<String>,
+    pub person_id: Option<String>,
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, FromRow)]
+pub struct RoleAssignmentRow {
+    pub id: String,
+    pub account_id: String,
+    pub role: String,
+    pub scope_id: String,
+    /// Subject codes joined by `;`.
+    pub subjects: String,
+    /// Resource kind codes joined by `;`.
+    pub grants: String,
+}
+
+#[derive(Debug, FromRow)]
+pub struct NamedAssignmentRow {
+    #[sqlx(flatten)]
+    pub assignment: RoleAssignmentRow,
+    pub display_name: String,
+}
+
+#[derive(Debug, FromRow)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub account_id: String,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, FromRow)]
+pub struct TokenRow {
+    pub id: String,
+    pub account_id: String,
+    pub assignment_id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, FromRow)]
+pub struct AuditRow {
+    pub at: DateTime<Utc>,
+    pub actor_account_id: Option<String>,
+    pub actor_name: String,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub school_id: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, FromRow)]
+pub struct IdRow {
+    pub id: String,
+}
+
+#[derive(Debug, FromRow)]
+pub struct ClassSubjectRow {
+    pub class_id: String,
+    pub subject: String,
+}
+
+#[derive(Debug, FromRow)]
+pub struct SchoolClassRow {
+    pub school_id: String,
+    pub class_id: Option<String>,
+}

@@ -144,3 +144,30 @@ pub fn upsert(table: &str, columns: &[&str], key: &[&str]) -> (String, String) {
     };
     (head, tail)
 }
+
+pub const ACCOUNT_COLUMNS: &str = "id, username, display_name, phone, person_kind, person_id, password_hash,
+    must_change_password, disabled, created_at";
+pub const ASSIGNMENT_COLUMNS: &str = "id, account_id, role, scope_id, subjects, grants";
+pub const SESSION_COLUMNS: &str = "id_hash, account_id, csrf_token, created_at, expires_at, ip, user_agent";
+pub const TOKEN_COLUMNS: &str = "id, account_id, assignment_id, name, token_hash, created_at, revoked_at";
+pub const AUDIT_COLUMNS: &str =
+    "at, actor_account_id, actor_name, action, target_kind, target_id, school_id, ip, detail";
+
+/// The region and its ancestors, root first.
+pub const REGION_PATH: &str = "WITH RECURSIVE up(id, parent_id, depth) AS (
+        SELECT id, parent_id, 0 FROM regions WHERE id = $1
+        UNION ALL
+        SELECT r.id, r.parent_id, up.depth + 1 FROM regions r JOIN up ON r.id = up.parent_id
+    )
+    SELECT id FROM up ORDER BY depth DESC";
+pub const GROUPS_CONTAINING: &str = "SELECT id FROM school_groups WHERE lead_school_id = $1
+    UNION SELECT group_id AS id FROM school_group_members WHERE school_id = $1";
+pub const SCHOOL_REGION: &str = "SELECT region_id AS id FROM schools WHERE id = $1";
+pub const GROUP_LEAD: &str = "SELECT lead_school_id AS id FROM school_groups WHERE id = $1";
+pub const CLASS_SCHOOL: &str = "SELECT school_id, id AS class_id FROM classes WHERE id = $1";
+pub const STUDENT_SCHOOL: &str = "SELECT school_id, class_id FROM students WHERE id = $1";
+pub const TEACHER_SCHOOL: &str = "SELECT school_id, NULL AS class_id FROM teachers WHERE id = $1";
+pub const REGION_EXISTS: &str = "SELECT id FROM regions WHERE id = $1";
+pub const TAUGHT: &str = "SELECT class_id, subject FROM teaching_assignments WHERE teacher_id = $1 ORDER BY class_id";
+pub const HEADED: &str = "SELECT id FROM classes WHERE head_teacher_id = $1 ORDER BY id";
+pub const CHILDREN: &str = "SELECT student_id AS id FROM guardian_students WHERE guardian_id = $1 ORDER BY ordinal";

@@ -35,3 +35,17 @@ async fn unwritable_directory_is_a_clear_error() {
     let message = err.to_string();
     assert!(message.contains("cannot open SQLite database /proc/zhijiao-cannot-write-here/z.db"), "{message}");
 }
+
+#[tokio::test]
+async fn audit_entries_cannot_be_changed_or_deleted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("z.db")).await.expect("open");
+    sqlx::query("INSERT INTO audit_log (at, actor_name, action, target_kind, target_id) VALUES ('2026-01-01T00:00:00Z','a','reveal','student','s')")
+        .execute(store.pool())
+        .await
+        .expect("insert");
+    for statement in ["UPDATE audit_log SET actor_name = 'x'", "DELETE FROM audit_log"] {
+        let err = sqlx::query(statement).execute(store.pool()).await.expect_err("refused");
+        assert!(err.to_string().contains("append-only"), "{statement}: {err}");
+    }
+}

@@ -9,9 +9,13 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use domain::{ActivityRecord, ActorRef, ObjectRef, Roster};
+use domain::{
+    ActivityRecord, ActorRef, ObjectRef, Roster,
+    access::{ResourceKind, Role},
+    identity::{AuditAction, AuditEntry, PersonKind, PersonRef, account_id_of, roster_accounts},
+};
 
-use crate::{NoProgress, Store, StoreError};
+use crate::{ApiToken, AuditFilter, NoProgress, Session, Store, StoreError};
 
 /// Expands to one test per contract case. `$fresh` is an async expression evaluating to
 /// `Option<Arc<dyn store::Store>>`: a new empty database for every case, or `None` when the backend's
@@ -30,6 +34,11 @@ macro_rules! contract_suite {
             hostile_text_is_data,
             curriculum_round_trips,
             activity_is_appended_in_order,
+            accounts_sign_in_by_username_or_unique_phone,
+            actor_facts_and_places_follow_the_roster,
+            sessions_expire_and_end_everywhere,
+            tokens_are_found_by_hash_until_revoked,
+            audit_entries_filter_and_stay_in_order,
         );
     };
     (@cases $fresh:expr; $($case:ident),+ $(,)?) => {
@@ -258,4 +267,201 @@ pub async fn activity_is_appended_in_order(store: Arc<dyn Store>) {
     assert_eq!(store.activity_count().await.expect("count"), 11);
     let recent = store.recent_activity(3).await.expect("recent");
     assert_eq!(recent, vec![record(10), record(9), record(8)]);
+}
+
+fn at(minute: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, minute, 0).single().expect("valid time")
+}
+
+async fn with_accounts(store: &dyn Store) -> Roster {
+    let roster = imported(store).await;
+    let (accounts, assignments) = roster_accounts(&roster, at(0));
+    store.add_accounts(&accounts, &assignments, &NoProgress).await.expect("add accounts");
+    roster
+}
+
+pub async fn accounts_sign_in_by_username_or_unique_phone(store: Arc<dyn Store>) {
+    let roster = with_accounts(&*store).await;
+    let teacher = &roster.teachers[0];
+    let account = store.account_by_login(&teacher.id).await.expect("by username").expect("teacher account");
+    assert_eq!(account.id, account_id_of(&teacher.id));
+    assert_eq!(account.person, Some(PersonRef { kind: PersonKind::Teacher, id: teacher.id.clone() }));
+    assert!(account.password_hash.is_none() && account.must_change_password);
+    let phone = teacher.phone.as_ref().expect("demo teachers have phones");
+    assert_eq!(store.account_by_login(phone).await.expect("by phone").map(|a| a.id), Some(account.id.clone()));
+    assert!(store.account_by_login("nobody").await.expect("unknown").is_none());
+
+    store.set_password(&account.id, "$argon2id$fake", false).await.expect("set password");
+    // Adding the roster's accounts again keeps the password that was set.
+    let (accounts, assignments) = roster_accounts(&roster, at(5));
+    assert_eq!(store.add_accounts(&accounts, &assignments, &NoProgress).await.expect("re-add"), 0);
+    let again = store.account(&account.id).await.expect("account").expect("exists");
+    assert_eq!(again.password_hash.as_deref(), Some("$argon2id$fake"));
+    assert!(!again.must_change_password);
+    store.set_disabled(&account.id, true).await.expect("disable");
+    assert!(store.account(&account.id).await.expect("account").expect("exists").disabled);
+
+    let roles = store.role_assignments(&account.id).await.expect("roles");
+    assert_eq!(roles.len(), 1);
+    assert_eq!((roles[0].role, roles[0].scope_id.as_str()), (Role::Teacher, teacher.school_id.as_str()));
+    let in_school =
+        store.assignments_in_scopes(std::slice::from_ref(&teacher.school_id), 10_000).await.expect("in scope");
+    let teachers_here = roster.teachers.iter().filter(|t| t.school_id == teacher.school_id).count();
+    assert_eq!(in_school.len(), teachers_here);
+    store.remove_role_assignment(&roles[0].id).await.expect("remove");
+    assert!(store.role_assignments(&account.id).await.expect("roles").is_empty());
+
+    // Wildcards are matched literally: `%` finds no one, a name finds its account.
+    assert!(store.search_accounts("%", 5).await.expect("search").is_empty());
+    let found = store.search_accounts(&roster.students[0].name, 500).await.expect("search");
+    assert!(found.iter().any(|a| a.username == roster.students[0].id));
+}
+
+pub async fn actor_facts_and_places_follow_the_roster(store: Arc<dyn Store>) {
+    let roster = with_accounts(&*store).await;
+    let head = roster.classes.iter().find_map(|c| c.head_teacher_id.clone()).expect("a head teacher");
+    let facts = store.actor_facts(&PersonRef { kind: PersonKind::Teacher, id: head.clone() }).await.expect("facts");
+    let taught = roster.teaching_assignments.iter().filter(|a| a.teacher_id == head).count();
+    assert_eq!(facts.taught.len(), taught);
+    let headed: Vec<_> = roster.classes.iter().filter(|c| c.head_teacher_id.as_ref() == Some(&head)).collect();
+    assert_eq!(facts.head_of.len(), headed.len());
+    let guardian = roster.guardians.iter().max_by_key(|g| g.students.len()).expect("a guardian");
+    let facts =
+        store.actor_facts(&PersonRef { kind: PersonKind::Guardian, id: guardian.id.clone() }).await.expect("facts");
+    let children: Vec<_> = guardian.students.iter().map(|l| l.student_id.clone()).collect();
+    assert_eq!(facts.children, children);
+
+    let student = &roster.students[0];
+    let place = store.place(ResourceKind::Student, &student.id).await.expect("place").expect("exists");
+    assert_eq!(place.student_id.as_deref(), Some(student.id.as_str()));
+    assert_eq!(place.class_id.as_deref(), Some(student.class_id.as_str()));
+    assert_eq!(place.school_id.as_deref(), Some(student.school_id.as_str()));
+    assert_eq!(place.regions.len(), roster.regions.len(), "the whole region path, root first");
+    assert!(roster.regions.iter().any(|r| r.parent_id.is_none() && r.id == place.regions[0]));
+    let group = &roster.school_groups[0];
+    for member in &group.member_school_ids {
+        let place = store.place(ResourceKind::School, member).await.expect("place").expect("exists");
+        assert!(place.groups.contains(&group.id), "{member} is in {}", group.id);
+    }
+    let lead = store.place(ResourceKind::School, &group.lead_school_id).await.expect("place").expect("exists");
+    assert!(lead.groups.contains(&group.id));
+    let district = &place.regions[place.regions.len() - 1];
+    let d = store.place(ResourceKind::District, district).await.expect("place").expect("exists");
+    assert_eq!(d.regions, place.regions);
+    for kind in [
+        ResourceKind::Student,
+        ResourceKind::Class,
+        ResourceKind::School,
+        ResourceKind::Teacher,
+        ResourceKind::Group,
+        ResourceKind::District,
+    ] {
+        assert!(store.place(kind, "nope").await.expect("place").is_none(), "{kind:?}");
+    }
+}
+
+pub async fn sessions_expire_and_end_everywhere(store: Arc<dyn Store>) {
+    let roster = with_accounts(&*store).await;
+    let account = account_id_of(&roster.teachers[0].id);
+    let session = |hash: &str| Session {
+        id_hash: hash.into(),
+        account_id: account.clone(),
+        csrf_token: format!("csrf-{hash}"),
+        created_at: at(0),
+        expires_at: at(30),
+        ip: Some("127.0.0.1".into()),
+        user_agent: Some("test".into()),
+    };
+    store.create_session(&session("a")).await.expect("create");
+    store.create_session(&session("b")).await.expect("create");
+    assert_eq!(store.session("a", at(10)).await.expect("get"), Some(session("a")));
+    assert!(store.session("a", at(30)).await.expect("get").is_none(), "expired at its end");
+    store.delete_session("a").await.expect("delete");
+    assert!(store.session("a", at(10)).await.expect("get").is_none());
+    assert_eq!(store.delete_sessions_of(&account).await.expect("everywhere"), 1);
+    assert!(store.session("b", at(10)).await.expect("get").is_none());
+}
+
+pub async fn tokens_are_found_by_hash_until_revoked(store: Arc<dyn Store>) {
+    let roster = with_accounts(&*store).await;
+    let account = account_id_of(&roster.teachers[0].id);
+    let assignment = store.role_assignments(&account).await.expect("roles").remove(0);
+    let token = |id: &str, minute: u32| ApiToken {
+        id: id.into(),
+        account_id: account.clone(),
+        assignment_id: assignment.id.clone(),
+        name: format!("对接 {id}"),
+        token_hash: format!("hash-{id}"),
+        created_at: at(minute),
+        revoked_at: None,
+    };
+    store.create_token(&token("t1", 1)).await.expect("create");
+    store.create_token(&token("t2", 2)).await.expect("create");
+    assert_eq!(store.token_by_hash("hash-t1").await.expect("get"), Some(token("t1", 1)));
+    assert!(!store.revoke_token("someone-else", "t1", at(3)).await.expect("revoke"), "only the owner revokes");
+    assert!(store.revoke_token(&account, "t1", at(3)).await.expect("revoke"));
+    assert!(!store.revoke_token(&account, "t1", at(4)).await.expect("revoke"), "already revoked");
+    assert!(store.token_by_hash("hash-t1").await.expect("get").is_none());
+    let listed = store.tokens_of(&account).await.expect("list");
+    assert_eq!(listed.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["t2", "t1"]);
+    assert_eq!(listed[1].revoked_at, Some(at(3)));
+    // Removing the assignment removes the tokens bound to it.
+    store.remove_role_assignment(&assignment.id).await.expect("remove");
+    assert!(store.token_by_hash("hash-t2").await.expect("get").is_none());
+}
+
+pub async fn audit_entries_filter_and_stay_in_order(store: Arc<dyn Store>) {
+    let entry = |minute: u32, actor: &str, action: AuditAction, target: &str| AuditEntry {
+        at: at(minute),
+        actor_account_id: Some(actor.into()),
+        actor_name: format!("名字{actor}"),
+        action,
+        target_kind: "student".into(),
+        target_id: target.into(),
+        school_id: Some("sch-1".into()),
+        ip: Some("10.0.0.1".into()),
+        detail: (action == AuditAction::Export).then(|| "期末家长会".into()),
+    };
+    store.append_audit(&entry(1, "a1", AuditAction::ViewStudent, "s1")).await.expect("append");
+    store.append_audit(&entry(2, "a2", AuditAction::Reveal, "s1")).await.expect("append");
+    store.append_audit(&entry(3, "a1", AuditAction::Export, "s2")).await.expect("append");
+    let all = |f: AuditFilter| AuditFilter { limit: 100, ..f };
+    let got = store.audit_entries(&all(AuditFilter::default())).await.expect("all");
+    assert_eq!(
+        got,
+        vec![
+            entry(3, "a1", AuditAction::Export, "s2"),
+            entry(2, "a2", AuditAction::Reveal, "s1"),
+            entry(1, "a1", AuditAction::ViewStudent, "s1")
+        ]
+    );
+    let by_actor = store
+        .audit_entries(&all(AuditFilter { actor: Some("a1".into()), ..AuditFilter::default() }))
+        .await
+        .expect("actor");
+    assert_eq!(by_actor.len(), 2);
+    let by_name = store
+        .audit_entries(&all(AuditFilter { actor: Some("名字a2".into()), ..AuditFilter::default() }))
+        .await
+        .expect("name");
+    assert_eq!(by_name.len(), 1);
+    let reveals = store
+        .audit_entries(&all(AuditFilter { action: Some(AuditAction::Reveal), ..AuditFilter::default() }))
+        .await
+        .expect("action");
+    assert_eq!(reveals, vec![entry(2, "a2", AuditAction::Reveal, "s1")]);
+    let target = store
+        .audit_entries(&all(AuditFilter { target_id: Some("s1".into()), ..AuditFilter::default() }))
+        .await
+        .expect("target");
+    assert_eq!(target.len(), 2);
+    let window = AuditFilter { from: Some(at(2)), to: Some(at(3)), ..AuditFilter::default() };
+    assert_eq!(
+        store.audit_entries(&all(window)).await.expect("window"),
+        vec![entry(2, "a2", AuditAction::Reveal, "s1")]
+    );
+    let page = store.audit_entries(&AuditFilter { limit: 1, offset: 1, ..AuditFilter::default() }).await.expect("page");
+    assert_eq!(page, vec![entry(2, "a2", AuditAction::Reveal, "s1")]);
+    let hostile = AuditFilter { actor: Some("' OR 1=1 --".into()), ..AuditFilter::default() };
+    assert!(store.audit_entries(&all(hostile)).await.expect("hostile").is_empty());
 }

@@ -9,7 +9,12 @@ pub mod error;
 pub mod views;
 
 use async_trait::async_trait;
-use domain::{ActivityRecord, Curriculum, Roster};
+use chrono::{DateTime, Utc};
+use domain::{
+    ActivityRecord, Curriculum, Roster,
+    access::{ActorFacts, Place, ResourceKind, RoleAssignment},
+    identity::{Account, AuditEntry, PersonRef},
+};
 
 pub use error::StoreError;
 pub use views::*;
@@ -85,9 +90,125 @@ pub trait ActivityStore: Send + Sync {
     async fn recent_activity(&self, limit: u32) -> Result<Vec<ActivityRecord>>;
 }
 
+/// Sign-in accounts, role assignments, sessions and API tokens.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Adds accounts and role assignments whose ids do not exist yet; existing ones (and their
+    /// passwords) are left alone. One transaction.
+    async fn add_accounts(
+        &self,
+        accounts: &[Account],
+        assignments: &[RoleAssignment],
+        progress: &dyn Progress,
+    ) -> Result<u64>;
+
+    async fn account(&self, id: &str) -> Result<Option<Account>>;
+
+    /// The account whose username or phone number is `login`.
+    async fn account_by_login(&self, login: &str) -> Result<Option<Account>>;
+
+    /// Accounts whose username or display name contains `query`, at most `limit`, by username.
+    async fn search_accounts(&self, query: &str, limit: u32) -> Result<Vec<Account>>;
+
+    /// Sets the password hash; `must_change` forces a new password at next sign-in.
+    async fn set_password(&self, account_id: &str, hash: &str, must_change: bool) -> Result<()>;
+
+    async fn set_disabled(&self, account_id: &str, disabled: bool) -> Result<()>;
+
+    /// Every role assignment of an account, by id.
+    async fn role_assignments(&self, account_id: &str) -> Result<Vec<RoleAssignment>>;
+
+    /// Role assignments whose scope is one of `scope_ids`, with the account's display name.
+    async fn assignments_in_scopes(&self, scope_ids: &[String], limit: u32) -> Result<Vec<(RoleAssignment, String)>>;
+
+    /// The assignment with this id.
+    async fn role_assignment(&self, id: &str) -> Result<Option<RoleAssignment>>;
+
+    /// Removes an assignment (and the API tokens bound to it).
+    async fn remove_role_assignment(&self, id: &str) -> Result<()>;
+
+    /// Roster facts the policy needs about a person: classes taught and headed, children.
+    async fn actor_facts(&self, person: &PersonRef) -> Result<ActorFacts>;
+
+    /// Where a resource sits in the org tree, or `None` when it does not exist. The id is a region
+    /// id for `District` and `Audit`, a group, school, class, teacher or student id otherwise.
+    async fn place(&self, kind: ResourceKind, id: &str) -> Result<Option<Place>>;
+
+    async fn create_session(&self, session: &Session) -> Result<()>;
+
+    /// The session with this id hash, if it has not expired at `now`.
+    async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+
+    /// Ends every session of an account ("log out everywhere", password change, disabling).
+    async fn delete_sessions_of(&self, account_id: &str) -> Result<u64>;
+
+    async fn create_token(&self, token: &ApiToken) -> Result<()>;
+
+    /// An account's tokens, newest first, revoked ones included.
+    async fn tokens_of(&self, account_id: &str) -> Result<Vec<ApiToken>>;
+
+    /// The unrevoked token with this hash.
+    async fn token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+
+    /// Revokes one of the account's tokens; false when there was no such unrevoked token.
+    async fn revoke_token(&self, account_id: &str, token_id: &str, at: DateTime<Utc>) -> Result<bool>;
+}
+
+/// The append-only audit log of access to personal data and of permission changes.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends one entry. There is no way to change or remove entries.
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
+
+    /// Entries matching the filter, newest first.
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
+}
+
+/// A signed-in browser session. The cookie holds a random secret; only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub account_id: String,
+    /// The synchronizer token every state-changing form must carry.
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// An API token for integrators, bound to one role assignment. Only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub account_id: String,
+    pub assignment_id: String,
+    pub name: String,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Which audit entries to list. Empty fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<domain::identity::AuditAction>,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub school_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
 /// Everything a backend offers.
 #[async_trait]
-pub trait Store: RosterStore + CurriculumStore + ActivityStore {
+pub trait Store: RosterStore + CurriculumStore + ActivityStore + AccountStore + AuditStore {
     /// `"sqlite"` or `"postgres"`, for logs and the about page.
     fn backend(&self) -> &'static str;
 
