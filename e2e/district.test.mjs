@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { signIn } from './session.mjs';
 
 const BASE = process.env.ZHIJIAO_URL?.replace(/\/+$/, '');
 if (!BASE) {
@@ -61,8 +62,11 @@ before(async () => {
     ],
   });
   const desktopContext = await browser.newContext({ viewport: DESKTOP });
-  const phoneContext = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   desktop = watch(await desktopContext.newPage(), 'desktop');
+  // The district officer signs in once; the phone shares the session.
+  await signIn(desktop, BASE, 'admin');
+  const phoneContext = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await phoneContext.addCookies(await desktopContext.cookies());
   phone = watch(await phoneContext.newPage(), 'phone');
 });
 

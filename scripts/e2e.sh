@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-target/debug/zhijiao}
-port=${ZHIJIAO_E2E_PORT:-18080}
+port=${E2E_PORT:-18080}
 data=$(mktemp -d)
 log="$data/serve.log"
 "$bin" serve --demo --demo-scale small --port "$port" --data-dir "$data" >"$log" 2>&1 &

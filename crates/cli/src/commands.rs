@@ -4,6 +4,7 @@ pub mod curriculum;
 pub mod demo;
 pub mod roster;
 pub mod serve;
+pub mod token;
 
 /// Runs `work` unless Ctrl-C comes first. Dropping an unfinished store call rolls its transaction
 /// back, so an interrupted import leaves the database exactly as it was.

@@ -40,6 +40,9 @@ enum Command {
     /// 导出数据 / export data
     #[command(subcommand)]
     Export(ExportCommand),
+    /// 接口令牌：创建与撤销 / API tokens: create and revoke
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +65,10 @@ enum ExportCommand {
     Oneroster {
         /// 目标文件夹或 .zip / target folder or .zip
         path: PathBuf,
+        /// 导出用途（含学生个人信息，必填，记入审计日志） / purpose of the export (it holds minors'
+        /// personal data: required, written to the audit log)
+        #[arg(long)]
+        purpose: String,
     },
 }
 
@@ -127,6 +134,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => commands::demo::run(&database, args).await,
         Command::Import(ImportCommand::Oneroster { path }) => commands::roster::import(&database, &path).await,
         Command::Import(ImportCommand::Curriculum { path }) => commands::curriculum::import(&database, &path).await,
-        Command::Export(ExportCommand::Oneroster { path }) => commands::roster::export(&database, &path).await,
+        Command::Export(ExportCommand::Oneroster { path, purpose }) => {
+            commands::roster::export(&database, &path, &purpose).await
+        }
+        Command::Token(commands::token::TokenCommand::Create(args)) => commands::token::create(&database, args).await,
+        Command::Token(commands::token::TokenCommand::Revoke(args)) => commands::token::revoke(&database, args).await,
     }
 }

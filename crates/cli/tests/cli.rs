@@ -73,23 +73,47 @@ fn roster_round_trips_through_files_and_backends() {
     let out = ok(&["--database-url", &sqlite_url(&a), "demo", "--scale", "small"]);
     assert!(out.contains("demo district generated"), "{out}");
     let export1 = tmp.path().join("export1");
-    ok(&["--database-url", &sqlite_url(&a), "export", "oneroster", export1.to_str().expect("path")]);
+    ok(&[
+        "--database-url",
+        &sqlite_url(&a),
+        "export",
+        "oneroster",
+        export1.to_str().expect("path"),
+        "--purpose",
+        "测试往返",
+    ]);
     assert!(files(&export1).iter().any(|(n, _)| n == "users.csv"));
 
     // Into a second SQLite database, through a zip.
     let zip = tmp.path().join("roster.zip");
-    ok(&["--database-url", &sqlite_url(&a), "export", "oneroster", zip.to_str().expect("path")]);
+    ok(&[
+        "--database-url",
+        &sqlite_url(&a),
+        "export",
+        "oneroster",
+        zip.to_str().expect("path"),
+        "--purpose",
+        "测试往返",
+    ]);
     let b = tmp.path().join("b");
     ok(&["--database-url", &sqlite_url(&b), "import", "oneroster", zip.to_str().expect("path")]);
     let export2 = tmp.path().join("export2");
-    ok(&["--database-url", &sqlite_url(&b), "export", "oneroster", export2.to_str().expect("path")]);
+    ok(&[
+        "--database-url",
+        &sqlite_url(&b),
+        "export",
+        "oneroster",
+        export2.to_str().expect("path"),
+        "--purpose",
+        "测试往返",
+    ]);
     assert_eq!(files(&export1), files(&export2), "SQLite → zip → SQLite changed the roster");
 
     // And into PostgreSQL when a server is configured.
     if let Some(pg) = postgres_url() {
         ok(&["--database-url", &pg, "import", "oneroster", export1.to_str().expect("path")]);
         let export3 = tmp.path().join("export3");
-        ok(&["--database-url", &pg, "export", "oneroster", export3.to_str().expect("path")]);
+        ok(&["--database-url", &pg, "export", "oneroster", export3.to_str().expect("path"), "--purpose", "测试往返"]);
         assert_eq!(files(&export1), files(&export3), "SQLite → PostgreSQL changed the roster");
     } else {
         eprintln!("skipped the PostgreSQL leg: ZHIJIAO_TEST_DATABASE_URL is not set");
@@ -102,7 +126,7 @@ fn a_bad_row_refuses_the_whole_import() {
     let db = sqlite_url(&tmp.path().join("db"));
     ok(&["--database-url", &db, "demo", "--scale", "small"]);
     let export: PathBuf = tmp.path().join("export");
-    ok(&["--database-url", &db, "export", "oneroster", export.to_str().expect("path")]);
+    ok(&["--database-url", &db, "export", "oneroster", export.to_str().expect("path"), "--purpose", "测试往返"]);
 
     // Rename every school and break one enrollment's class reference: nothing may be written.
     let orgs = std::fs::read_to_string(export.join("orgs.csv")).expect("orgs");
@@ -117,7 +141,7 @@ fn a_bad_row_refuses_the_whole_import() {
     std::fs::write(export.join("enrollments.csv"), lines.join("\n") + "\n").expect("write");
 
     let before = tmp.path().join("before");
-    ok(&["--database-url", &db, "export", "oneroster", before.to_str().expect("path")]);
+    ok(&["--database-url", &db, "export", "oneroster", before.to_str().expect("path"), "--purpose", "测试往返"]);
     let out = zhijiao(&["--database-url", &db, "import", "oneroster", export.to_str().expect("path")]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -125,8 +149,21 @@ fn a_bad_row_refuses_the_whole_import() {
     assert!(stderr.contains("cls-does-not-exist"), "{stderr}");
     assert!(stderr.contains("nothing was written"), "{stderr}");
     let after = tmp.path().join("after");
-    ok(&["--database-url", &db, "export", "oneroster", after.to_str().expect("path")]);
+    ok(&["--database-url", &db, "export", "oneroster", after.to_str().expect("path"), "--purpose", "测试往返"]);
     assert_eq!(files(&before), files(&after), "a refused import changed the database");
+}
+
+#[test]
+fn exports_need_a_purpose() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = sqlite_url(tmp.path());
+    ok(&["--database-url", &db, "demo", "--scale", "small"]);
+    let out_dir = tmp.path().join("out");
+    let out =
+        zhijiao(&["--database-url", &db, "export", "oneroster", out_dir.to_str().expect("path"), "--purpose", " "]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--purpose"));
+    assert!(!out_dir.exists(), "nothing written without a purpose");
 }
 
 #[test]

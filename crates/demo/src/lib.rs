@@ -4,6 +4,7 @@
 //! The same [`DemoConfig`] gives the same roster on every machine: all randomness comes from one
 //! `ChaCha8Rng` seeded with [`DemoConfig::seed`], and nothing reads the clock.
 
+pub mod accounts;
 mod curriculum;
 mod error;
 mod ids;
@@ -16,6 +17,7 @@ use domain::{Class, Curriculum, Relation, Roster, School};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+pub use accounts::{DemoAccounts, DemoLogin, accounts};
 pub use error::DemoError;
 
 /// How big a district to generate.

@@ -271,6 +271,38 @@ fn within(reach: Reach, a: &RoleAssignment, facts: &ActorFacts, place: &Place) -
     }
 }
 
+/// The roles an assignment of `role` may hand out or take away wherever the policy lets it manage
+/// role assignments: a district administrator any role in the region, a school administrator only
+/// the school's own staff roles (never a district-wide one); nobody else any.
+pub fn roles_grantable_by(role: Role) -> &'static [Role] {
+    match role {
+        Role::DistrictAdmin => Role::ALL,
+        Role::SchoolAdmin => &[Role::Teacher, Role::SchoolAdmin],
+        Role::Researcher | Role::GroupLead | Role::Teacher | Role::Student | Role::Guardian | Role::ThirdParty => &[],
+    }
+}
+
+/// Whether `actor` may grant or revoke `role` at `place`: the policy must allow managing role
+/// assignments there, and one assignment that allows it on its own must be able to hand out this
+/// role. Checking each assignment alone keeps a school administrator who is also a teacher
+/// elsewhere from borrowing one role's reach for the other's powers.
+pub fn may_grant(actor: &Actor, role: Role, place: &Place) -> bool {
+    let target = Target::new(ResourceKind::RoleAssignment, place.clone());
+    if !decide(actor, Action::Manage, &target).is_allowed() {
+        return false;
+    }
+    actor.assignments.iter().any(|a| {
+        roles_grantable_by(a.role).contains(&role) && {
+            let alone = Actor {
+                account_id: actor.account_id.clone(),
+                assignments: vec![a.clone()],
+                facts: actor.facts.clone(),
+            };
+            decide(&alone, Action::Manage, &target).is_allowed()
+        }
+    })
+}
+
 /// Whether reading this target by this actor must be written to the audit log: any read of a
 /// student's record or a class roster by someone other than the student or their guardian.
 pub fn read_is_audited(actor: &Actor, target: &Target) -> bool {

@@ -65,6 +65,7 @@ coded_enum!(
         RevokeRole => "revoke_role", "撤销角色", "Revoked a role";
         ResetPassword => "reset_password", "重置密码", "Reset a password";
         DisableAccount => "disable_account", "停用账号", "Disabled an account";
+        EnableAccount => "enable_account", "启用账号", "Enabled an account";
         CreateToken => "create_token", "创建接口令牌", "Created an API token";
         RevokeToken => "revoke_token", "撤销接口令牌", "Revoked an API token";
         SignIn => "sign_in", "登录", "Signed in";

@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{App, error::Failure, i18n::Lang, pages};
+use crate::{App, auth::Principal, error::Failure, i18n::Lang, pages};
 
 /// The name of the cookie that remembers the chosen language.
 const LANG_COOKIE: &str = "lang";
@@ -23,6 +23,10 @@ pub struct RequestContext {
     pub lang: Lang,
     /// The request's path without its query, for links back to the same page.
     pub path: String,
+    /// The signed-in account, set by the route guard (`None` on public routes when signed out).
+    pub principal: Option<Arc<Principal>>,
+    /// The client's address, when the server recorded it.
+    pub ip: Option<String>,
 }
 
 impl RequestContext {
@@ -45,7 +49,17 @@ impl RequestContext {
                 .find_map(Lang::parse)
         };
         let lang = from_query.or_else(from_cookie).unwrap_or_default();
-        (RequestContext { lang, path: uri.path().to_owned() }, from_query)
+        (RequestContext { lang, path: uri.path().to_owned(), principal: None, ip: None }, from_query)
+    }
+
+    /// The context from the request line and headers alone (before the guard signs it in).
+    pub fn from_headers(uri: &Uri, headers: &HeaderMap) -> RequestContext {
+        RequestContext::resolve(uri, headers).0
+    }
+
+    /// The signed-in principal; the guard guarantees one on every non-public route.
+    pub fn principal(&self) -> Result<&Principal, crate::WebError> {
+        self.principal.as_deref().ok_or(crate::WebError::Unauthorized)
     }
 }
 

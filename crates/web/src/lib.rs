@@ -7,14 +7,16 @@
 
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod context;
 pub mod error;
+pub mod guard;
 pub mod i18n;
 pub mod pages;
 
 use std::sync::{Arc, OnceLock};
 
-use axum::{Router, middleware, routing::get};
+use axum::Router;
 
 pub use context::RequestContext;
 pub use error::WebError;
@@ -26,7 +28,21 @@ pub struct AppState {
     pub store: Arc<dyn store::Store>,
     /// The data is a generated demo district: pages say so.
     pub demo: bool,
+    /// Demo accounts to list on the sign-in page (a demo instance only).
+    pub demo_accounts: Vec<DemoAccount>,
 }
+
+/// A demo account as listed on a demo instance's sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: domain::access::Role,
+    /// Where the role applies, in words (a school's name, a class …).
+    pub scope: String,
+}
+
+/// The initial password of every demo account (each must choose a new one at first sign-in).
+pub const DEMO_PASSWORD: &str = "zhijiao-demo";
 
 /// The state handlers share: the [`AppState`] plus what is worth remembering between requests.
 pub(crate) struct App {
@@ -35,15 +51,48 @@ pub(crate) struct App {
     /// The district's name for the header, read once: every page shows it and it does not change
     /// while the server runs.
     district_name: OnceLock<String>,
+    /// The district's region id (the target of district-wide pages), read once.
+    district_id: OnceLock<String>,
+    /// Failed sign-ins per account and per address.
+    throttle: auth::throttle::Throttle,
+    demo_accounts: Vec<DemoAccount>,
+}
+
+impl App {
+    /// The id of the district this instance serves: its most specific region.
+    pub(crate) async fn district_id(&self) -> Result<Option<String>, store::StoreError> {
+        if let Some(id) = self.district_id.get() {
+            return Ok(Some(id.clone()));
+        }
+        let overview = self.store.district_overview().await?;
+        self.remember_district(&overview);
+        Ok(overview.regions.last().map(|r| self.district_id.get_or_init(|| r.id.clone()).clone()))
+    }
 }
 
 /// Builds the whole application: pages, API, health check and assets.
 pub fn router(state: AppState) -> Router {
-    let app = Arc::new(App { store: state.store, demo: state.demo, district_name: OnceLock::new() });
-    Router::new()
-        .merge(pages::routes(app.clone()))
-        .nest("/api/v1", api::routes().layer(middleware::from_fn(context::api_layer)))
-        .route("/healthz", get(api::healthz))
-        .route("/assets/{file}", get(assets::serve))
-        .with_state(app)
+    router_and_routes(state).0
+}
+
+/// The application and the table of every route it serves with its guard (for the tests that
+/// check no route is left unguarded).
+pub fn router_and_routes(state: AppState) -> (Router, Vec<guard::RouteSpec>) {
+    let app = Arc::new(App {
+        store: state.store,
+        demo: state.demo,
+        district_name: OnceLock::new(),
+        district_id: OnceLock::new(),
+        throttle: auth::throttle::Throttle::default(),
+        demo_accounts: if state.demo { state.demo_accounts } else { Vec::new() },
+    });
+    let (pages, mut specs) = pages::routes(app.clone());
+    let (api, api_specs) = api::routes(app.clone());
+    specs.extend(api_specs);
+    let router = Router::new()
+        .merge(pages)
+        .merge(api)
+        .layer(axum::extract::DefaultBodyLimit::max(guard::BODY_LIMIT))
+        .with_state(app);
+    (router, specs)
 }

@@ -51,7 +51,17 @@ pub struct DemoStats {
     pub write_seconds: f64,
 }
 
-/// Generates the demo district and curriculum and writes both, with progress bars.
+/// The demo accounts listed on the sign-in page, for the district `config` generates.
+pub fn demo_logins(config: demo::DemoConfig) -> Vec<web::DemoAccount> {
+    let roster = demo::district(&config);
+    demo::accounts(&roster, chrono::Utc::now())
+        .logins
+        .into_iter()
+        .map(|l| web::DemoAccount { username: l.username, role: l.role, scope: l.scope })
+        .collect()
+}
+
+/// Generates the demo district, curriculum and accounts and writes them, with progress bars.
 pub async fn load(store: &Arc<dyn store::Store>, config: demo::DemoConfig) -> anyhow::Result<DemoStats> {
     let t = Instant::now();
     let roster = demo::district(&config);
@@ -63,6 +73,19 @@ pub async fn load(store: &Arc<dyn store::Store>, config: demo::DemoConfig) -> an
     bar.finish();
     let bar = progress::RowsBar::new(progress::curriculum_rows(&curriculum), "写入课程教材 / writing curriculum");
     interruptible(async { Ok(store.import_curriculum(&curriculum, &bar).await?) }).await?;
+    bar.finish();
+    let mut accounts = demo::accounts(&roster, chrono::Utc::now());
+    // One hash of the public demo password serves every listed account; each must choose its own
+    // password at first sign-in.
+    let hash = web::auth::secret::hash_password(web::DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    for login in &accounts.logins {
+        if let Some(a) = accounts.accounts.iter_mut().find(|a| a.username == login.username) {
+            a.password_hash = Some(hash.clone());
+        }
+    }
+    let rows = (accounts.accounts.len() + accounts.assignments.len()) as u64;
+    let bar = progress::RowsBar::new(rows, "创建账号 / creating accounts");
+    interruptible(async { Ok(store.add_accounts(&accounts.accounts, &accounts.assignments, &bar).await?) }).await?;
     bar.finish();
     Ok(DemoStats {
         schools: roster.schools.len(),

@@ -62,9 +62,27 @@ pub async fn import(database: &Database, path: &Path) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn export(database: &Database, path: &Path) -> anyhow::Result<ExitCode> {
+pub async fn export(database: &Database, path: &Path, purpose: &str) -> anyhow::Result<ExitCode> {
+    let purpose = purpose.trim();
+    if purpose.chars().count() < 2 {
+        anyhow::bail!("请用 --purpose 说明导出用途 / state the purpose of the export with --purpose");
+    }
     let store = database.open().await?;
     let roster = store.load_roster().await?;
+    // The export is on record before a single file is written.
+    store
+        .append_audit(&domain::identity::AuditEntry {
+            at: chrono::Utc::now(),
+            actor_account_id: None,
+            actor_name: format!("zhijiao CLI ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into())),
+            action: domain::identity::AuditAction::Export,
+            target_kind: "roster".into(),
+            target_id: path.display().to_string(),
+            school_id: None,
+            ip: None,
+            detail: Some(purpose.chars().take(200).collect()),
+        })
+        .await?;
     let files = interop::oneroster::write(&roster);
     let is_zip = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"));
     if is_zip {

@@ -47,8 +47,19 @@ pub async fn run(settings: &Settings, database: &Database, args: ServeArgs) -> a
     let addr = listener.local_addr()?;
     let shown = if addr.ip().is_unspecified() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() };
     println!("智教已启动 / Zhijiao is running: http://{shown}/  (Ctrl-C 停止 / to stop)");
-    let app = web::router(web::AppState { store, demo: args.demo });
-    axum::serve(listener, app)
+    let config = demo::DemoConfig { seed: 2026, scale: args.demo_scale.into() };
+    let demo_accounts = if args.demo { super::demo::demo_logins(config) } else { Vec::new() };
+    if !demo_accounts.is_empty() {
+        println!(
+            "演示账号（初始密码 {}，首次登录须修改）/ demo accounts (initial password, change at first sign-in):",
+            web::DEMO_PASSWORD
+        );
+        for a in &demo_accounts {
+            println!("  {:<12} {} / {} · {}", a.username, a.role.label_zh(), a.role.label_en(), a.scope);
+        }
+    }
+    let app = web::router(web::AppState { store, demo: args.demo, demo_accounts });
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -359,3 +359,26 @@ fn reads_of_students_are_audited_unless_by_the_student_or_guardian() {
     assert!(read_is_audited(&tree.actor("teacher"), &tree.target(ResourceKind::Class, 'S')));
     assert!(!read_is_audited(&tree.actor("teacher"), &tree.target(ResourceKind::School, 'S')));
 }
+
+#[test]
+fn roles_are_granted_only_within_scope_and_never_wider() {
+    let tree = tree().new_tree(&mut proptest::test_runner::TestRunner::deterministic()).expect("tree").current();
+    let home = tree.school_place(&tree.home);
+    let peer = tree.school_place(&tree.peer);
+    let principal = tree.actor("school_admin");
+    assert!(may_grant(&principal, Role::Teacher, &home));
+    assert!(may_grant(&principal, Role::SchoolAdmin, &home));
+    assert!(!may_grant(&principal, Role::DistrictAdmin, &home), "never a district-wide role");
+    assert!(!may_grant(&principal, Role::Teacher, &peer), "not at another school");
+    let admin = tree.actor("district_admin");
+    assert!(may_grant(&admin, Role::DistrictAdmin, &peer));
+    let far = tree.school_place(&tree.far);
+    assert!(!may_grant(&admin, Role::Teacher, &far), "not in another district");
+    assert!(!may_grant(&tree.actor("head_teacher"), Role::Teacher, &home));
+    // A school admin at home who is a teacher elsewhere gains nothing elsewhere.
+    let mut mixed = tree.actor("school_admin");
+    mixed
+        .assignments
+        .push(RoleAssignment { scope_id: tree.peer.clone(), ..tree.actor("teacher").assignments[0].clone() });
+    assert!(!may_grant(&mixed, Role::Teacher, &peer));
+}

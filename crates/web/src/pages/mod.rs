@@ -1,40 +1,78 @@
 //! The HTML pages: every page route is built in [`routes`], behind the one middleware that
 //! resolves the request context; templates get values already shaped and labelled for display.
 
+pub(crate) mod account;
+mod admin;
 mod curriculum;
+mod people;
 mod roster;
+mod signin;
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::{
     Router,
-    http::header,
+    http::{Method, header},
     middleware,
     response::{Html, IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
+use domain::access::{Action, ResourceKind};
 use store::{DistrictOverview, StoreError};
 
 use crate::{
     App, WebError, assets,
     context::{self, RequestContext},
     error::Failure,
+    guard::{Guard, RouteSpec, RouteTable, TargetFrom},
     i18n::{Lang, Messages},
 };
 
-/// Every HTML page route, wrapped in the context middleware (the future home of the access check).
-pub(crate) fn routes(app: Arc<App>) -> Router<Arc<App>> {
-    Router::new()
-        .route("/", get(roster::overview))
-        .route("/schools/{id}", get(roster::school))
-        .route("/classes/{id}", get(roster::class))
-        .route("/teachers/{id}", get(roster::teacher))
-        .route("/groups", get(roster::groups))
-        .route("/curriculum", get(curriculum::volumes))
-        .route("/curriculum/{volume_id}", get(curriculum::volume))
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(app, context::pages_layer))
+/// Every HTML page route with its guard, wrapped in the context middleware.
+pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
+    use Guard::{Public, SignedIn};
+    use Method as M;
+    use ResourceKind as K;
+    let policy = |kind, action, id| Guard::Policy { kind, action, target: TargetFrom::Param(id) };
+    let anywhere = Guard::Policy { kind: K::Curriculum, action: Action::View, target: TargetFrom::Nothing };
+    let audit_log = Guard::Policy { kind: K::Audit, action: Action::View, target: TargetFrom::District };
+    let (router, specs) = RouteTable::new(app.clone())
+        // The home page shows the district overview to those allowed to see it and sends
+        // everyone else to their own home (school, class, child).
+        .add(M::GET, "/", SignedIn, false, get(roster::overview))
+        .add(M::GET, "/schools/{id}", policy(K::School, Action::View, "id"), false, get(roster::school))
+        .add(M::GET, "/classes/{id}", policy(K::Class, Action::View, "id"), false, get(roster::class))
+        .add(M::POST, "/classes/{id}/export", policy(K::Class, Action::Export, "id"), false, post(people::export_class))
+        .add(M::GET, "/teachers/{id}", policy(K::Teacher, Action::View, "id"), false, get(roster::teacher))
+        .add(M::GET, "/students/{id}", policy(K::Student, Action::View, "id"), false, get(people::student))
+        .add(M::POST, "/students/{id}/reveal", policy(K::Student, Action::Reveal, "id"), false, post(people::reveal))
+        // Lists every group the actor may see, each checked against the policy.
+        .add(M::GET, "/groups", SignedIn, false, get(roster::groups))
+        .add(M::GET, "/curriculum", anywhere, false, get(curriculum::volumes))
+        .add(M::GET, "/curriculum/{volume_id}", anywhere, false, get(curriculum::volume))
+        .add(M::GET, "/login", Public, false, get(signin::form))
+        .add(M::POST, "/login", Public, false, post(signin::submit))
+        .add(M::POST, "/logout", SignedIn, false, post(signin::logout))
+        .add(M::GET, "/account", SignedIn, false, get(account::show))
+        .add(M::GET, "/account/password", SignedIn, false, get(account::password_form))
+        .add(M::POST, "/account/password", SignedIn, false, post(account::change_password))
+        .add(M::POST, "/account/sessions/end-all", SignedIn, false, post(account::end_all_sessions))
+        .add(M::GET, "/account/tokens", SignedIn, false, get(account::tokens))
+        .add(M::POST, "/account/tokens", SignedIn, false, post(account::create_token))
+        .add(M::POST, "/account/tokens/{id}/revoke", SignedIn, false, post(account::revoke_token))
+        // Role and account administration: each handler asks the policy about the scope or
+        // account it touches, and shows only what the actor manages.
+        .add(M::GET, "/admin/roles", SignedIn, false, get(admin::roles))
+        .add(M::POST, "/admin/roles", SignedIn, false, post(admin::grant))
+        .add(M::POST, "/admin/roles/{id}/revoke", SignedIn, false, post(admin::revoke))
+        .add(M::POST, "/admin/accounts/{id}/reset-password", SignedIn, false, post(admin::reset_password))
+        .add(M::POST, "/admin/accounts/{id}/disable", SignedIn, false, post(admin::disable))
+        .add(M::POST, "/admin/accounts/{id}/enable", SignedIn, false, post(admin::enable))
+        .add(M::GET, "/admin/audit", audit_log, false, get(admin::audit))
+        .finish();
+    let router = router.fallback(not_found).layer(middleware::from_fn_with_state(app, context::pages_layer));
+    (router, specs)
 }
 
 async fn not_found() -> WebError {
@@ -59,6 +97,9 @@ pub(crate) enum Nav {
     Overview,
     Groups,
     Curriculum,
+    Account,
+    Roles,
+    Audit,
     None,
 }
 
@@ -74,12 +115,33 @@ pub(crate) struct Chrome {
     /// The current page in the other language.
     pub toggle_href: String,
     pub other_lang: Lang,
+    /// The signed-in person's name, for the header.
+    pub user: Option<String>,
+    /// The CSRF token for forms on the page (the sign-out button among them).
+    pub csrf: String,
+    /// Whether the navigation shows the district-wide links (overview, groups).
+    pub district_nav: bool,
+    /// Whether the navigation shows the role-management link (district and school administrators).
+    pub admin_nav: bool,
+    /// Whether the navigation shows the audit log (district administrators only).
+    pub audit_nav: bool,
 }
 
 impl Chrome {
     fn new(app: &App, ctx: &RequestContext, nav: Nav, district: String) -> Chrome {
         let other = ctx.lang.other();
+        let principal = ctx.principal.as_deref();
+        let roles =
+            principal.map(|p| p.actor.assignments.iter().map(|a| a.role).collect::<Vec<_>>()).unwrap_or_default();
+        use domain::access::Role;
         Chrome {
+            user: principal.map(|p| p.account.display_name.clone()),
+            csrf: principal.map(|p| p.csrf().to_owned()).unwrap_or_default(),
+            district_nav: roles
+                .iter()
+                .any(|r| matches!(r, Role::DistrictAdmin | Role::Researcher | Role::GroupLead | Role::ThirdParty)),
+            admin_nav: roles.iter().any(|r| matches!(r, Role::DistrictAdmin | Role::SchoolAdmin)),
+            audit_nav: roles.contains(&Role::DistrictAdmin),
             lang: ctx.lang,
             m: ctx.lang.messages(),
             district,
@@ -99,6 +161,9 @@ impl Chrome {
             Nav::Overview => "overview",
             Nav::Groups => "groups",
             Nav::Curriculum => "curriculum",
+            Nav::Account => "account",
+            Nav::Roles => "roles",
+            Nav::Audit => "audit",
             Nav::None => "",
         };
         if current == key { "page" } else { "false" }

@@ -4,16 +4,20 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::{
+    extract::{Path, Query, State},
+    response::{IntoResponse, Response},
+};
 use domain::{
     Locality, SchoolKind,
+    access::{Action, ResourceKind, Target, decide},
     privacy::{mask_id_number, mask_phone, mask_student_number},
 };
 use serde::Deserialize;
 use store::{DistrictOverview, GroupSummary};
 
 use super::{Chrome, Fact, Link, Nav, Page};
-use crate::{App, RequestContext, WebError, i18n::Lang};
+use crate::{App, RequestContext, WebError, guard::see_other, i18n::Lang};
 
 /// One big number on the overview.
 struct Stat {
@@ -77,18 +81,53 @@ pub(crate) struct OverviewQuery {
     locality: Option<String>,
 }
 
-/// `GET /`: totals, distributions and the filterable list of schools.
+/// `GET /`: totals, distributions and the filterable list of schools, for those who may see the
+/// whole district; everyone else is sent to their own home.
 pub(crate) async fn overview(
     ctx: RequestContext,
     State(app): State<Arc<App>>,
     Query(query): Query<OverviewQuery>,
-) -> Result<Page<OverviewPage>, WebError> {
+) -> Result<Response, WebError> {
+    let p = ctx.principal()?;
+    let district = app.district_id().await?.unwrap_or_default();
+    let place = app.store.place(ResourceKind::District, &district).await?.unwrap_or_default();
+    if !decide(&p.actor, Action::View, &Target::new(ResourceKind::District, place)).is_allowed() {
+        return Ok(see_other(&home_of(&p.actor)));
+    }
     let overview = app.store.district_overview().await?;
     let district = app.remember_district(&overview);
     let c = Chrome::new(&app, &ctx, Nav::Overview, district);
     let kind = query.kind.as_deref().and_then(|k| SchoolKind::parse(k).ok());
     let locality = query.locality.as_deref().and_then(|l| Locality::parse(l).ok());
-    Ok(Page(overview_page(c, &overview, kind, locality)))
+    Ok(Page(overview_page(c, &overview, kind, locality)).into_response())
+}
+
+/// Where an actor who may not see the whole district starts: their group, school, class or
+/// child; the account page when they hold no role.
+fn home_of(actor: &domain::access::Actor) -> String {
+    use domain::access::Role;
+    let first = |role: Role| actor.assignments.iter().find(|a| a.role == role).map(|a| a.scope_id.clone());
+    if first(Role::GroupLead).is_some() {
+        return "/groups".into();
+    }
+    if let Some(school) = first(Role::SchoolAdmin) {
+        return format!("/schools/{school}");
+    }
+    if first(Role::Teacher).is_some() {
+        if let Some(class) = actor.facts.head_of.first().or(actor.facts.taught.first().map(|(c, _)| c)) {
+            return format!("/classes/{class}");
+        }
+        if let Some(school) = first(Role::Teacher) {
+            return format!("/schools/{school}");
+        }
+    }
+    if let Some(me) = first(Role::Student) {
+        return format!("/students/{me}");
+    }
+    if let Some(child) = actor.facts.children.first() {
+        return format!("/students/{child}");
+    }
+    "/account".into()
 }
 
 fn overview_page(
@@ -318,6 +357,7 @@ struct GuardianView {
 }
 
 struct StudentRow {
+    href: String,
     number: String,
     name: String,
     gender: &'static str,
@@ -334,6 +374,11 @@ pub(crate) struct ClassPage {
     facts: Vec<Fact>,
     teachers: Vec<SubjectTeacherRow>,
     students: Vec<StudentRow>,
+    id: String,
+    /// The viewer may export the list (with a stated purpose).
+    can_export: bool,
+    /// The viewer may include full numbers in the export.
+    can_export_full: bool,
 }
 
 /// `GET /classes/{id}`: the class, its teachers and its students with masked personal data.
@@ -371,6 +416,7 @@ pub(crate) async fn class(
         .students
         .iter()
         .map(|(student, guardians)| StudentRow {
+            href: format!("/students/{}", student.id),
             number: mask_student_number(&student.student_number, student.id_number.as_deref()),
             name: student.name.clone(),
             gender: lang.label(student.gender),
@@ -390,7 +436,12 @@ pub(crate) async fn class(
         })
         .collect();
 
-    Ok(Page(ClassPage { name: class.name.clone(), facts, teachers, students, c }))
+    let p = ctx.principal()?;
+    let place = app.store.place(ResourceKind::Class, &id).await?.ok_or(WebError::NotFound)?;
+    let target = Target::new(ResourceKind::Class, place);
+    let can_export = decide(&p.actor, Action::Export, &target).is_allowed();
+    let can_export_full = can_export && decide(&p.actor, Action::Reveal, &target).is_allowed();
+    Ok(Page(ClassPage { name: class.name.clone(), facts, teachers, students, id, can_export, can_export_full, c }))
 }
 
 struct TaughtRow {
@@ -460,7 +511,14 @@ pub(crate) struct GroupsPage {
 
 /// `GET /groups`: every education group and network alliance with its schools.
 pub(crate) async fn groups(ctx: RequestContext, State(app): State<Arc<App>>) -> Result<Page<GroupsPage>, WebError> {
-    let mut groups: Vec<GroupSummary> = app.store.school_groups().await?;
+    let p = ctx.principal()?;
+    let mut groups: Vec<GroupSummary> = Vec::new();
+    for g in app.store.school_groups().await? {
+        let Some(place) = app.store.place(ResourceKind::Group, &g.id).await? else { continue };
+        if decide(&p.actor, Action::View, &Target::new(ResourceKind::Group, place)).is_allowed() {
+            groups.push(g);
+        }
+    }
     let c = app.chrome(&ctx, Nav::Groups).await?;
     let lang = c.lang;
     groups.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));

@@ -1,0 +1,100 @@
+//! Who is asking: the signed-in account from a session cookie or an API token, turned into the
+//! policy's [`Actor`] afresh on every request (so a removed role or a disabled account loses
+//! access at once).
+
+pub mod secret;
+pub mod throttle;
+
+use axum::http::{HeaderMap, header};
+use chrono::Utc;
+use domain::{
+    access::{Actor, ActorFacts},
+    identity::Account,
+};
+use store::{Session, Store, StoreError};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "zj_session";
+/// The cookie that protects the sign-in form itself against cross-site submission.
+pub const LOGIN_CSRF_COOKIE: &str = "zj_login_csrf";
+/// How long a session lasts after sign-in.
+pub const SESSION_HOURS: i64 = 12;
+
+/// How the request proved who it is.
+#[derive(Debug, Clone)]
+pub enum Via {
+    /// A browser session; forms must carry its CSRF token.
+    Session(Session),
+    /// An API token, limited to the one role assignment it is bound to.
+    Token { token_id: String },
+}
+
+/// A signed-in account and what the policy knows about it.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: Account,
+    pub actor: Actor,
+    pub via: Via,
+}
+
+impl Principal {
+    /// The CSRF token forms must carry (empty for token clients, which send no cookies).
+    pub fn csrf(&self) -> &str {
+        match &self.via {
+            Via::Session(s) => &s.csrf_token,
+            Via::Token { .. } => "",
+        }
+    }
+}
+
+/// Reads one cookie's value from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The principal behind a request, or `None` when it carries no valid session or token.
+pub async fn principal(store: &dyn Store, headers: &HeaderMap) -> Result<Option<Principal>, StoreError> {
+    if let Some(token) = bearer(headers) {
+        let Some(t) = store.token_by_hash(&secret::digest(token)).await? else { return Ok(None) };
+        let Some(account) = active_account(store, &t.account_id).await? else { return Ok(None) };
+        // A token acts with its one assignment only, even if the account holds more.
+        let assignments: Vec<_> =
+            store.role_assignments(&account.id).await?.into_iter().filter(|a| a.id == t.assignment_id).collect();
+        let actor = actor(store, &account, assignments).await?;
+        return Ok(Some(Principal { account, actor, via: Via::Token { token_id: t.id } }));
+    }
+    let Some(secret) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    let Some(session) = store.session(&secret::digest(secret), Utc::now()).await? else { return Ok(None) };
+    let Some(account) = active_account(store, &session.account_id).await? else { return Ok(None) };
+    let assignments = store.role_assignments(&account.id).await?;
+    let actor = actor(store, &account, assignments).await?;
+    Ok(Some(Principal { account, actor, via: Via::Session(session) }))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+async fn active_account(store: &dyn Store, id: &str) -> Result<Option<Account>, StoreError> {
+    Ok(store.account(id).await?.filter(|a| !a.disabled))
+}
+
+async fn actor(
+    store: &dyn Store,
+    account: &Account,
+    assignments: Vec<domain::access::RoleAssignment>,
+) -> Result<Actor, StoreError> {
+    let facts = match &account.person {
+        Some(person) => store.actor_facts(person).await?,
+        None => ActorFacts::default(),
+    };
+    Ok(Actor { account_id: account.id.clone(), assignments, facts })
+}
