@@ -197,6 +197,21 @@ test('a district officer walks from the overview to a volume', async (t) => {
     await shoot('09-volume');
   });
 
+  await t.test('the audit log shows who read what, filterable', async () => {
+    await desktop.goto(`${BASE}/admin/audit?lang=zh`);
+    assert.equal(await h1(), '审计日志');
+    const rows = desktop.locator('tr.audit-row');
+    assert.ok((await rows.count()) > 0, 'the walk above read class rosters: they must be on record');
+    assert.match(await desktop.locator('main').innerText(), /查看班级名单/);
+    await shoot('15-audit');
+  });
+
+  await t.test('role assignments can be managed within scope', async () => {
+    await desktop.goto(`${BASE}/admin/roles`);
+    assert.ok((await desktop.locator('form[action="/admin/roles"]').count()) > 0, 'a grant form for the district admin');
+    await shoot('16-roles');
+  });
+
   await t.test('the browser saw no errors', () => {
     assert.deepEqual(problems, []);
   });

@@ -18,7 +18,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::MethodRouter,
 };
-use chrono::Utc;
 use domain::{
     access::{Action, ResourceKind, Target, decide, read_is_audited},
     identity::{AuditAction, AuditEntry},
@@ -223,17 +222,10 @@ async fn authorize(
         return Err(WebError::Forbidden.into_response());
     }
     if spec.method == Method::GET && action == Action::View && read_is_audited(&principal.actor, &target) {
-        let entry = AuditEntry {
-            at: Utc::now(),
-            actor_account_id: Some(principal.account.id.clone()),
-            actor_name: principal.account.display_name.clone(),
-            action: if kind == ResourceKind::Student { AuditAction::ViewStudent } else { AuditAction::ViewClassRoster },
-            target_kind: kind.code().to_owned(),
-            target_id: id,
-            school_id: target.place.school_id.clone(),
-            ip,
-            detail: None,
-        };
+        let action =
+            if kind == ResourceKind::Student { AuditAction::ViewStudent } else { AuditAction::ViewClassRoster };
+        let entry =
+            AuditEntry { school_id: target.place.school_id.clone(), ..principal.audit(ip, action, kind.code(), &id) };
         // The read is only served once it is on record.
         app.store.append_audit(&entry).await.map_err(|e| WebError::from(e).into_response())?;
     }

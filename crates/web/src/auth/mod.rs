@@ -38,6 +38,28 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// An audit entry for something this principal does now, from `ip`; callers add the school
+    /// and a detail (a stated purpose, say) where there is one.
+    pub fn audit(
+        &self,
+        ip: Option<String>,
+        action: domain::identity::AuditAction,
+        target_kind: &str,
+        target_id: &str,
+    ) -> domain::identity::AuditEntry {
+        domain::identity::AuditEntry {
+            at: Utc::now(),
+            actor_account_id: Some(self.account.id.clone()),
+            actor_name: self.account.display_name.clone(),
+            action,
+            target_kind: target_kind.to_owned(),
+            target_id: target_id.to_owned(),
+            school_id: None,
+            ip,
+            detail: None,
+        }
+    }
+
     /// The CSRF token forms must carry (empty for token clients, which send no cookies).
     pub fn csrf(&self) -> &str {
         match &self.via {

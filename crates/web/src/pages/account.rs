@@ -242,17 +242,7 @@ fn audit(
     target_id: &str,
     detail: Option<String>,
 ) -> AuditEntry {
-    AuditEntry {
-        at: Utc::now(),
-        actor_account_id: Some(p.account.id.clone()),
-        actor_name: p.account.display_name.clone(),
-        action,
-        target_kind: target_kind.to_owned(),
-        target_id: target_id.to_owned(),
-        school_id: None,
-        ip: ctx.ip.clone(),
-        detail,
-    }
+    AuditEntry { detail, ..p.audit(ctx.ip.clone(), action, target_kind, target_id) }
 }
 
 /// `POST /account/tokens`: creates a token bound to one of the account's own roles and shows it once.

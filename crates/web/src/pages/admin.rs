@@ -219,17 +219,7 @@ fn audit_entry(
     school_id: Option<String>,
     detail: String,
 ) -> AuditEntry {
-    AuditEntry {
-        at: Utc::now(),
-        actor_account_id: Some(p.account.id.clone()),
-        actor_name: p.account.display_name.clone(),
-        action,
-        target_kind: target_kind.to_owned(),
-        target_id: target_id.to_owned(),
-        school_id,
-        ip: ctx.ip.clone(),
-        detail: Some(detail),
-    }
+    AuditEntry { school_id, detail: Some(detail), ..p.audit(ctx.ip.clone(), action, target_kind, target_id) }
 }
 
 /// A query string from pairs, with the values percent-encoded.

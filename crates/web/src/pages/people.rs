@@ -10,7 +10,6 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use chrono::Utc;
 use domain::{
     Guardian, Student,
     access::{Action, ResourceKind, Target, decide},
@@ -139,17 +138,7 @@ fn entry(
     school: Option<String>,
     detail: String,
 ) -> AuditEntry {
-    AuditEntry {
-        at: Utc::now(),
-        actor_account_id: Some(p.account.id.clone()),
-        actor_name: p.account.display_name.clone(),
-        action,
-        target_kind: kind.to_owned(),
-        target_id: id.to_owned(),
-        school_id: school,
-        ip: ctx.ip.clone(),
-        detail: Some(detail),
-    }
+    AuditEntry { school_id: school, detail: Some(detail), ..p.audit(ctx.ip.clone(), action, kind, id) }
 }
 
 /// `POST /students/{id}/reveal`: the record with full numbers, for a stated purpose (audited).
