@@ -110,7 +110,7 @@ def irt_generate(out_dir):
 def girth(out_dir):
     from girth import twopl_mml
 
-    data = np.load(os.path.join(out_dir, "irt.npy"))
+    data = np.load(os.path.join(out_dir, "irt.npy")).astype(int)
     difficulty, discrimination = np.load(os.path.join(out_dir, "truth.npy"))
     started = time.perf_counter()
     result = twopl_mml(data)

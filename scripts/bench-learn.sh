@@ -4,7 +4,8 @@
 #     deduplicated), assistments2015 and statics2011: AUC, RMSE, fit time (sum of 5 folds).
 #   - 2PL: ours vs girth 0.8.0 on a generated 20,000 x 200 data set: fit time and parameter recovery.
 # Sets up the peers in .venv-peers exactly as ../shared/PEERS.md says (pyBKT from source, C++ import
-# checked). Not run in CI. Usage: scripts/bench-learn.sh [DATA_DIR] (default ../shared/data).
+# checked). Not run in CI. Usage: scripts/bench-learn.sh [DATA_DIR] (default ../shared/data);
+# BENCH_ONLY=bkt or BENCH_ONLY=irt runs one half.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:-../shared/data}
@@ -33,14 +34,32 @@ echo "-- preparing shared fold files"
 "$py" scripts/bench-learn-peers.py prepare "$data" "$work" >/dev/null
 
 json() { "$py" -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
+only=${BENCH_ONLY:-all}
+if [ "$only" != irt ]; then
 rows=()
 for set in assistments2009-raw assistments2009-dedup assistments2015 statics2011; do
-    echo "-- $set: ours"
-    ours=$("$bin" learn fit --responses "$work/$set.csv" --model bkt --fold-column fold --json)
     echo "-- $set: pyBKT"
     peer=$("$py" scripts/bench-learn-peers.py pybkt "$work/$set.csv")
-    rows+=("$set|bkt|$(json "['auc']" <<<"$ours")|$(json "['rmse']" <<<"$ours")|$(json "['fit_seconds']" <<<"$ours")|$(json "['auc']" <<<"$peer")|$(json "['rmse']" <<<"$peer")|$(json "['fit_seconds']" <<<"$peer")")
+    echo "   $peer"
+    for variant in bkt bkt+forget; do
+        echo "-- $set: ours ($variant)"
+        flags=(--model bkt)
+        [ "$variant" = bkt+forget ] && flags+=(--forget)
+        ours=$("$bin" learn fit --responses "$work/$set.csv" "${flags[@]}" --fold-column fold --json)
+        echo "   AUC $(json "['auc']" <<<"$ours"), RMSE $(json "['rmse']" <<<"$ours"), fit $(json "['fit_seconds']" <<<"$ours") s"
+        rows+=("$set|$variant|$(json "['auc']" <<<"$ours")|$(json "['rmse']" <<<"$ours")|$(json "['fit_seconds']" <<<"$ours")|$(json "['auc']" <<<"$peer")|$(json "['rmse']" <<<"$peer")|$(json "['fit_seconds']" <<<"$peer")")
+    done
 done
+echo
+echo "| data set | ours | our AUC | our RMSE | our fit s | pyBKT AUC | pyBKT RMSE | pyBKT fit s | AUC diff | speed-up |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for r in "${rows[@]}"; do
+    IFS='|' read -r set model oa orm of pa prm pf <<<"$r"
+    awk -v s="$set" -v m="$model" -v oa="$oa" -v orm="$orm" -v of="$of" -v pa="$pa" -v prm="$prm" -v pf="$pf" \
+        'BEGIN { printf "| %s | %s | %.4f | %.4f | %.2f | %.4f | %.4f | %.2f | %+.4f | %.1fx |\n", s, m, oa, orm, of, pa, prm, pf, oa - pa, pf / of }'
+done
+fi
+[ "$only" = bkt ] && exit 0
 
 echo "-- generating the 20,000 x 200 2PL data set"
 "$py" scripts/bench-learn-peers.py irt-generate "$work" >/dev/null
@@ -51,14 +70,6 @@ our_rec=$("$py" scripts/bench-learn-peers.py recovery "$work" "$work/irt-model.j
 echo "-- 2PL: girth"
 peer=$("$py" scripts/bench-learn-peers.py girth "$work")
 
-echo
-echo "| data set | model | our AUC | our RMSE | our fit s | peer AUC | peer RMSE | peer fit s | AUC diff | speed-up |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-for r in "${rows[@]}"; do
-    IFS='|' read -r set model oa or of pa pr pf <<<"$r"
-    awk -v s="$set" -v m="$model" -v oa="$oa" -v or="$or" -v of="$of" -v pa="$pa" -v pr="$pr" -v pf="$pf" \
-        'BEGIN { printf "| %s | %s vs pyBKT | %.4f | %.4f | %.2f | %.4f | %.4f | %.2f | %+.4f | %.1fx |\n", s, m, oa, or, of, pa, pr, pf, oa - pa, pf / of }'
-done
 of=$(json "['fit_seconds']" <<<"$ours")
 pf=$(json "['fit_seconds']" <<<"$peer")
 echo

@@ -2,6 +2,7 @@
 
 pub mod curriculum;
 pub mod demo;
+pub mod learn;
 pub mod roster;
 pub mod serve;
 pub mod token;

@@ -40,6 +40,9 @@ enum Command {
     /// 导出数据 / export data
     #[command(subcommand)]
     Export(ExportCommand),
+    /// 学习模型：知识追踪与项目反应理论 / learning models: knowledge tracing and item response theory
+    #[command(subcommand)]
+    Learn(commands::learn::LearnCommand),
     /// 接口令牌：创建与撤销 / API tokens: create and revoke
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
@@ -137,6 +140,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(ExportCommand::Oneroster { path, purpose }) => {
             commands::roster::export(&database, &path, &purpose).await
         }
+        Command::Learn(commands::learn::LearnCommand::Fit(args)) => commands::learn::fit(args),
+        Command::Learn(commands::learn::LearnCommand::Predict(args)) => commands::learn::predict(args),
         Command::Token(commands::token::TokenCommand::Create(args)) => commands::token::create(&database, args).await,
         Command::Token(commands::token::TokenCommand::Revoke(args)) => commands::token::revoke(&database, args).await,
     }
