@@ -20,6 +20,7 @@ forbid domain "${pure[@]}" store demo interop web
 forbid demo "${pure[@]}" store web
 forbid interop "${pure[@]}" store web
 forbid learn "${pure[@]}" store web
+forbid omr "${pure[@]}" store web
 forbid store sqlx sqlx-core axum hyper tokio web store-sqlite store-postgres
 forbid store-sqlite axum hyper web store-postgres
 forbid store-postgres axum hyper web store-sqlite

@@ -3,6 +3,7 @@
 pub mod curriculum;
 pub mod demo;
 pub mod learn;
+pub mod omr;
 pub mod roster;
 pub mod serve;
 pub mod token;

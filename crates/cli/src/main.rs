@@ -43,6 +43,9 @@ enum Command {
     /// 学习模型：知识追踪与项目反应理论 / learning models: knowledge tracing and item response theory
     #[command(subcommand)]
     Learn(commands::learn::LearnCommand),
+    /// 答题卡：打印、识别与测评 / answer sheets: print, read and measure
+    #[command(subcommand)]
+    Omr(commands::omr::OmrCommand),
     /// 接口令牌：创建与撤销 / API tokens: create and revoke
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
@@ -142,6 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Learn(commands::learn::LearnCommand::Fit(args)) => commands::learn::fit(args),
         Command::Learn(commands::learn::LearnCommand::Predict(args)) => commands::learn::predict(args),
+        Command::Omr(command) => commands::omr::run(command),
         Command::Token(commands::token::TokenCommand::Create(args)) => commands::token::create(&database, args).await,
         Command::Token(commands::token::TokenCommand::Revoke(args)) => commands::token::revoke(&database, args).await,
     }
