@@ -25,5 +25,6 @@ forbid store sqlx sqlx-core axum hyper tokio web store-sqlite store-postgres
 forbid store-sqlite axum hyper web store-postgres
 forbid store-postgres axum hyper web store-sqlite
 forbid web sqlx sqlx-core store-sqlite store-postgres
+forbid timetable "${pure[@]}" store web
 [ "$fail" = 0 ] && echo "dependency direction ok"
 exit "$fail"

@@ -6,6 +6,7 @@ pub mod learn;
 pub mod omr;
 pub mod roster;
 pub mod serve;
+pub mod timetable;
 pub mod token;
 
 /// Runs `work` unless Ctrl-C comes first. Dropping an unfinished store call rolls its transaction

@@ -43,6 +43,9 @@ enum Command {
     /// 学习模型：知识追踪与项目反应理论 / learning models: knowledge tracing and item response theory
     #[command(subcommand)]
     Learn(commands::learn::LearnCommand),
+    /// 排课：求解与核对 FET 课表文件 / timetabling: solve and check FET timetable files
+    #[command(subcommand)]
+    Timetable(commands::timetable::TimetableCommand),
     /// 答题卡：打印、识别与测评 / answer sheets: print, read and measure
     #[command(subcommand)]
     Omr(commands::omr::OmrCommand),
@@ -145,6 +148,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Learn(commands::learn::LearnCommand::Fit(args)) => commands::learn::fit(args),
         Command::Learn(commands::learn::LearnCommand::Predict(args)) => commands::learn::predict(args),
+        Command::Timetable(commands::timetable::TimetableCommand::Solve(args)) => commands::timetable::solve(args),
+        Command::Timetable(commands::timetable::TimetableCommand::Check(args)) => commands::timetable::check(args),
+        Command::Timetable(commands::timetable::TimetableCommand::Constraints) => commands::timetable::constraints(),
         Command::Omr(command) => commands::omr::run(command),
         Command::Token(commands::token::TokenCommand::Create(args)) => commands::token::create(&database, args).await,
         Command::Token(commands::token::TokenCommand::Revoke(args)) => commands::token::revoke(&database, args).await,

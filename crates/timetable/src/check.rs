@@ -1,0 +1,463 @@
+//! The independent checker: recomputes every hard violation and the soft penalty of a finished
+//! timetable from scratch, with plain code that shares nothing with the solver's incremental
+//! bookkeeping, so a bug in one shows up as a disagreement with the other.
+//!
+//! How each constraint is counted (the solver optimises exactly this):
+//! - basic: an unplaced activity, an activity running past the end of its day, a room too small,
+//!   and each extra lesson in a teacher's, student group's or room's period count 1 each;
+//! - breaks and unavailability: 1 per occupied period that falls in them;
+//! - preferred starts / slots / rooms: 1 per activity outside them;
+//! - min days between: for each pair closer than `min_days`, the missing days (plus 1 if
+//!   they share a day, must be consecutive and are not);
+//! - same starting time/day/hour: the activities outside the largest agreeing group;
+//! - not overlapping, min gaps: 1 per offending pair; consecutive, grouped, ordered, linked: 1
+//!   (lessons with only break periods between them count as back to back, as in FET);
+//! - ends students' day: 1 if any of its student groups has a later lesson that day;
+//! - max simultaneous: the excess per selected slot; occupy max slots: the excess over the week;
+//! - resource rules, per teacher or student group: max hours daily and max gaps per day the
+//!   excess per day; min hours daily the shortfall per day; max gaps per week, max/min days and
+//!   interval max days the excess over the week; max hours continuously the excess of each run;
+//!   early beginnings: 1 per period a day starts later than the second usable period, plus the
+//!   number of late-starting days over the allowance. Breaks and unavailable periods are never gaps.
+//!
+//! A soft constraint's penalty is its count times its weight (100 % counts 1.0).
+
+use serde::Serialize;
+
+use crate::model::{FULL_WEIGHT, Kind, Problem, Resource, Rule, Slot, Timetable};
+
+/// One violated constraint.
+#[derive(Debug, Clone, Serialize)]
+pub struct Violation {
+    /// Index into [`Problem::constraints`], or `None` for a basic requirement.
+    pub constraint: Option<usize>,
+    /// It had to hold.
+    pub hard: bool,
+    /// How many times it is broken.
+    pub count: u64,
+    /// What is broken, in the user's words.
+    pub label: String,
+}
+
+/// The verdict on a timetable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Number of hard violations (0 means every hard constraint holds).
+    pub hard_violations: u64,
+    /// Soft penalty in weight units (`FULL_WEIGHT` = one violation of a 100 % constraint).
+    pub soft_units: u64,
+    /// Every violated constraint.
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    /// True when every hard constraint holds.
+    pub fn hard_ok(&self) -> bool {
+        self.hard_violations == 0
+    }
+
+    /// Soft penalty where a violation of a 100 % constraint counts 1.0.
+    pub fn soft_penalty(&self) -> f64 {
+        self.soft_units as f64 / f64::from(FULL_WEIGHT)
+    }
+}
+
+/// Recomputes all violations of `tt` against `p`. Placements beyond the activity count are ignored;
+/// missing ones count as unplaced.
+pub fn check(p: &Problem, tt: &Timetable) -> Report {
+    let h = p.periods.len();
+    let nd = p.days.len();
+    let ns = nd * h;
+    let n = p.activities.len();
+    let mut out = Report { hard_violations: 0, soft_units: 0, violations: Vec::new() };
+    let push = |out: &mut Report, constraint: Option<usize>, hard: bool, weight: u32, count: u64, label: String| {
+        if count == 0 {
+            return;
+        }
+        if hard {
+            out.hard_violations += count;
+        } else {
+            out.soft_units += count * u64::from(weight);
+        }
+        out.violations.push(Violation { constraint, hard, count, label });
+    };
+
+    // Valid start (day, period) per activity, or None.
+    let mut pos: Vec<Option<(usize, usize)>> = vec![None; n];
+    let mut room_of: Vec<Option<u32>> = vec![None; n];
+    for (i, act) in p.activities.iter().enumerate() {
+        let pl = tt.placements.get(i).copied().unwrap_or_default();
+        match pl.start {
+            None => push(&mut out, None, true, FULL_WEIGHT, 1, format!("{} is not placed", p.activity_label(i as u32))),
+            Some(s) if usize::from(s) >= ns || usize::from(s) % h + usize::from(act.duration) > h => push(
+                &mut out,
+                None,
+                true,
+                FULL_WEIGHT,
+                1,
+                format!("{} does not fit in its day", p.activity_label(i as u32)),
+            ),
+            Some(s) => pos[i] = Some((usize::from(s) / h, usize::from(s) % h)),
+        }
+        if pos[i].is_some() {
+            room_of[i] = pl.room.filter(|&r| (r as usize) < p.rooms.len());
+        }
+        if let Some(r) = room_of[i] {
+            let room = &p.rooms[r as usize];
+            if room.capacity < act.size {
+                push(
+                    &mut out,
+                    None,
+                    true,
+                    FULL_WEIGHT,
+                    1,
+                    format!(
+                        "room {} holds {} but {} has {} students",
+                        room.name,
+                        room.capacity,
+                        p.activity_label(i as u32),
+                        act.size
+                    ),
+                );
+            }
+        }
+    }
+    // The periods an activity occupies.
+    let cells = |i: usize| -> Vec<usize> {
+        match pos[i] {
+            Some((d, s)) => (s..s + usize::from(p.activities[i].duration)).map(|q| d * h + q).collect(),
+            None => Vec::new(),
+        }
+    };
+
+    // Grids of lesson counts.
+    let mut teacher_grid = vec![vec![0u32; ns]; p.teachers.len()];
+    let mut atom_grid = vec![vec![0u32; ns]; p.atoms.len()];
+    let mut room_grid = vec![vec![0u32; ns]; p.rooms.len()];
+    for (i, act) in p.activities.iter().enumerate() {
+        for c in cells(i) {
+            for &t in &act.teachers {
+                teacher_grid[t as usize][c] += 1;
+            }
+            for &a in &act.atoms {
+                atom_grid[a as usize][c] += 1;
+            }
+            if let Some(r) = room_of[i] {
+                room_grid[r as usize][c] += 1;
+            }
+        }
+    }
+    let clash = |grid: &Vec<Vec<u32>>, names: &dyn Fn(usize) -> String, what: &str, out: &mut Report| {
+        for (r, row) in grid.iter().enumerate() {
+            let extra: u64 = row.iter().map(|&c| u64::from(c.saturating_sub(1))).sum();
+            if extra > 0 {
+                let first = row.iter().position(|&c| c > 1).unwrap_or(0);
+                out.hard_violations += extra;
+                out.violations.push(Violation {
+                    constraint: None,
+                    hard: true,
+                    count: extra,
+                    label: format!(
+                        "{what} {} has overlapping lessons (first at {})",
+                        names(r),
+                        p.slot_name(first as Slot)
+                    ),
+                });
+            }
+        }
+    };
+    clash(&teacher_grid, &|r| p.teachers[r].clone(), "teacher", &mut out);
+    clash(&atom_grid, &|r| p.atoms[r].clone(), "students", &mut out);
+    clash(&room_grid, &|r| p.rooms[r].name.clone(), "room", &mut out);
+
+    // Periods that are never gaps for a resource: breaks and its hard unavailability.
+    let mut break_cells = vec![false; ns];
+    for c in &p.constraints {
+        if let (true, Kind::Break { slots }) = (c.hard, &c.kind) {
+            for &s in slots {
+                break_cells[usize::from(s)] = true;
+            }
+        }
+    }
+    // Lessons with only breaks between them count as back to back.
+    let back_to_back =
+        |d: usize, end: usize, start: usize| -> bool { start >= end && (end..start).all(|q| break_cells[d * h + q]) };
+    let unusable = |r: Resource| -> Vec<bool> {
+        let mut u = break_cells.clone();
+        for c in &p.constraints {
+            if let (true, Kind::NotAvailable { resource, slots }) = (c.hard, &c.kind)
+                && *resource == r
+            {
+                for &s in slots {
+                    u[usize::from(s)] = true;
+                }
+            }
+        }
+        u
+    };
+
+    let day_of = |i: usize| pos[i].map(|(d, _)| d);
+    for (ci, c) in p.constraints.iter().enumerate() {
+        let count: u64 = match &c.kind {
+            Kind::Break { slots } => {
+                let set: Vec<bool> = mark(slots, ns);
+                (0..n).map(|i| cells(i).iter().filter(|&&x| set[x]).count() as u64).sum()
+            }
+            Kind::NotAvailable { resource, slots } => {
+                let set = mark(slots, ns);
+                (0..n)
+                    .filter(|&i| {
+                        let act = &p.activities[i];
+                        match *resource {
+                            Resource::Teacher(t) => act.teachers.contains(&t),
+                            Resource::Atom(a) => act.atoms.contains(&a),
+                            Resource::Room(r) => room_of[i] == Some(r),
+                        }
+                    })
+                    .map(|i| cells(i).iter().filter(|&&x| set[x]).count() as u64)
+                    .sum()
+            }
+            Kind::PreferredStarts { activities, slots } => activities
+                .iter()
+                .filter(|&&a| {
+                    let a = a as usize;
+                    pos[a].is_some_and(|(d, q)| !slots.contains(&((d * h + q) as Slot)))
+                })
+                .count() as u64,
+            Kind::PreferredSlots { activities, slots } => {
+                let set = mark(slots, ns);
+                activities.iter().filter(|&&a| cells(a as usize).iter().any(|&x| !set[x])).count() as u64
+            }
+            Kind::PreferredRooms { activities, rooms } => activities
+                .iter()
+                .filter(|&&a| pos[a as usize].is_some() && !room_of[a as usize].is_some_and(|r| rooms.contains(&r)))
+                .count() as u64,
+            Kind::MinDaysBetween { activities, min_days, consecutive_if_same_day } => {
+                let mut k = 0u64;
+                for (x, &a) in activities.iter().enumerate() {
+                    for &b in &activities[x + 1..] {
+                        let (Some((da, sa)), Some((db, sb))) = (pos[a as usize], pos[b as usize]) else { continue };
+                        let dist = da.abs_diff(db);
+                        if dist < usize::from(*min_days) {
+                            k += (usize::from(*min_days) - dist) as u64;
+                            if dist == 0 && *consecutive_if_same_day {
+                                let ea = sa + usize::from(p.activities[a as usize].duration);
+                                let eb = sb + usize::from(p.activities[b as usize].duration);
+                                if !back_to_back(da, ea, sb) && !back_to_back(da, eb, sa) {
+                                    k += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                k
+            }
+            Kind::SameStartingTime { activities } => {
+                outside_largest(activities.iter().filter_map(|&a| pos[a as usize].map(|(d, q)| d * h + q)))
+            }
+            Kind::SameStartingDay { activities } => {
+                outside_largest(activities.iter().filter_map(|&a| day_of(a as usize)))
+            }
+            Kind::SameStartingHour { activities } => {
+                outside_largest(activities.iter().filter_map(|&a| pos[a as usize].map(|(_, q)| q)))
+            }
+            Kind::NotOverlapping { activities } => {
+                let mut k = 0;
+                for (x, &a) in activities.iter().enumerate() {
+                    let ca = cells(a as usize);
+                    for &b in &activities[x + 1..] {
+                        if cells(b as usize).iter().any(|c| ca.contains(c)) {
+                            k += 1;
+                        }
+                    }
+                }
+                k
+            }
+            Kind::Consecutive { first, second } => match (pos[*first as usize], pos[*second as usize]) {
+                (Some((da, sa)), Some((db, sb))) => u64::from(
+                    !(da == db && back_to_back(da, sa + usize::from(p.activities[*first as usize].duration), sb)),
+                ),
+                _ => 0,
+            },
+            Kind::Grouped { activities } => {
+                let mut placed: Vec<(usize, usize, usize)> = activities
+                    .iter()
+                    .filter_map(|&a| {
+                        pos[a as usize].map(|(d, s)| (d, s, s + usize::from(p.activities[a as usize].duration)))
+                    })
+                    .collect();
+                placed.sort();
+                let ok = placed.windows(2).all(|w| w[0].0 == w[1].0 && back_to_back(w[0].0, w[0].2, w[1].1));
+                u64::from(!ok)
+            }
+            Kind::Ordered { first, second } => match (pos[*first as usize], pos[*second as usize]) {
+                (Some((da, sa)), Some((db, sb))) => {
+                    let end_a = da * h + sa + usize::from(p.activities[*first as usize].duration);
+                    u64::from(end_a > db * h + sb)
+                }
+                _ => 0,
+            },
+            Kind::MinGapsBetween { activities, min_gaps } => {
+                let mut k = 0;
+                for (x, &a) in activities.iter().enumerate() {
+                    for &b in &activities[x + 1..] {
+                        let (Some((da, sa)), Some((db, sb))) = (pos[a as usize], pos[b as usize]) else { continue };
+                        if da != db {
+                            continue;
+                        }
+                        let ea = sa + usize::from(p.activities[a as usize].duration);
+                        let eb = sb + usize::from(p.activities[b as usize].duration);
+                        let g = usize::from(*min_gaps);
+                        let ok = ea + g <= sb || eb + g <= sa;
+                        k += u64::from(!ok);
+                    }
+                }
+                k
+            }
+            Kind::EndsStudentsDay { activity } => {
+                let a = *activity as usize;
+                match pos[a] {
+                    Some((d, s)) => {
+                        let end = s + usize::from(p.activities[a].duration);
+                        let later = p.activities[a]
+                            .atoms
+                            .iter()
+                            .any(|&g| (end..h).any(|q| atom_grid[g as usize][d * h + q] > 0));
+                        u64::from(later)
+                    }
+                    None => 0,
+                }
+            }
+            Kind::MaxSimultaneousInSlots { activities, slots, max } => {
+                let mut per = vec![0u64; ns];
+                for &a in activities {
+                    for x in cells(a as usize) {
+                        per[x] += 1;
+                    }
+                }
+                let set = mark(slots, ns);
+                (0..ns).filter(|&x| set[x]).map(|x| per[x].saturating_sub(u64::from(*max))).sum()
+            }
+            Kind::OccupyMaxSlotsFromSelection { activities, slots, max } => {
+                let set = mark(slots, ns);
+                let mut used = vec![false; ns];
+                for &a in activities {
+                    for x in cells(a as usize) {
+                        used[x] = true;
+                    }
+                }
+                let k = (0..ns).filter(|&x| set[x] && used[x]).count() as u64;
+                k.saturating_sub(u64::from(*max))
+            }
+            Kind::LinkedStarts { first, second, allowed } => match (pos[*first as usize], pos[*second as usize]) {
+                (Some((da, sa)), Some((db, sb))) => {
+                    let ok = allowed[da * h + sa].contains(&((db * h + sb) as Slot));
+                    u64::from(!ok)
+                }
+                _ => 0,
+            },
+            Kind::ResourceRule { resources, rule } => {
+                let mut k = 0;
+                for &r in resources {
+                    let grid = match r {
+                        Resource::Teacher(t) => &teacher_grid[t as usize],
+                        Resource::Atom(a) => &atom_grid[a as usize],
+                        Resource::Room(_) => continue,
+                    };
+                    if grid.iter().all(|&c| c == 0) {
+                        continue;
+                    }
+                    let un = unusable(r);
+                    k += rule_count(*rule, grid, &un, nd, h);
+                }
+                k
+            }
+        };
+        push(&mut out, Some(ci), c.hard, c.weight, count, c.label.clone());
+    }
+    out
+}
+
+fn mark(slots: &[Slot], ns: usize) -> Vec<bool> {
+    let mut v = vec![false; ns];
+    for &s in slots {
+        if let Some(x) = v.get_mut(usize::from(s)) {
+            *x = true;
+        }
+    }
+    v
+}
+
+/// Number of values that differ from the most common value.
+fn outside_largest(values: impl Iterator<Item = usize>) -> u64 {
+    let mut v: Vec<usize> = values.collect();
+    v.sort_unstable();
+    let mut best = 0;
+    let mut i = 0;
+    while i < v.len() {
+        let j = v[i..].iter().take_while(|&&x| x == v[i]).count();
+        best = best.max(j);
+        i += j;
+    }
+    (v.len() - best) as u64
+}
+
+/// Violations of one rule by one resource, from its grid of lesson counts.
+fn rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) -> u64 {
+    let busy = |d: usize, q: usize| grid[d * h + q] > 0;
+    let hours = |d: usize| (0..h).filter(|&q| busy(d, q)).count() as u64;
+    let gaps = |d: usize| -> u64 {
+        let first = (0..h).find(|&q| busy(d, q));
+        let last = (0..h).rev().find(|&q| busy(d, q));
+        match (first, last) {
+            (Some(f), Some(l)) => (f..=l).filter(|&q| !busy(d, q) && !unusable[d * h + q]).count() as u64,
+            _ => 0,
+        }
+    };
+    let days = || (0..nd).filter(|&d| hours(d) > 0).count() as u64;
+    match rule {
+        Rule::MaxHoursDaily(m) => (0..nd).map(|d| hours(d).saturating_sub(u64::from(m))).sum(),
+        Rule::MinHoursDaily { min, allow_empty_days } => (0..nd)
+            .map(|d| {
+                let x = hours(d);
+                if x == 0 && allow_empty_days { 0 } else { u64::from(min).saturating_sub(x) }
+            })
+            .sum(),
+        Rule::MaxGapsPerDay(m) => (0..nd).map(|d| gaps(d).saturating_sub(u64::from(m))).sum(),
+        Rule::MaxGapsPerWeek(m) => (0..nd).map(gaps).sum::<u64>().saturating_sub(u64::from(m)),
+        Rule::EarlyMaxBeginningsAtSecondHour(m) => {
+            let mut late_days = 0u64;
+            let mut very_late = 0u64;
+            for d in 0..nd {
+                let Some(f) = (0..h).find(|&q| busy(d, q)) else { continue };
+                let before = (0..f).filter(|&q| !unusable[d * h + q]).count() as u64;
+                if before >= 1 {
+                    late_days += 1;
+                    very_late += before - 1;
+                }
+            }
+            very_late + late_days.saturating_sub(u64::from(m))
+        }
+        Rule::MaxHoursContinuously(m) => {
+            let mut k = 0;
+            for d in 0..nd {
+                let mut run = 0u64;
+                for q in 0..=h {
+                    if q < h && busy(d, q) {
+                        run += 1;
+                    } else {
+                        k += run.saturating_sub(u64::from(m));
+                        run = 0;
+                    }
+                }
+            }
+            k
+        }
+        Rule::MaxDaysPerWeek(m) => days().saturating_sub(u64::from(m)),
+        Rule::MinDaysPerWeek(m) => u64::from(m).saturating_sub(days()),
+        Rule::IntervalMaxDaysPerWeek { start, end, max } => {
+            let k = (0..nd).filter(|&d| (usize::from(start)..usize::from(end).min(h)).any(|q| busy(d, q))).count();
+            (k as u64).saturating_sub(u64::from(max))
+        }
+    }
+}

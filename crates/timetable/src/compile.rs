@@ -1,0 +1,439 @@
+//! Turns a [`Problem`] into the flat arrays the solver searches over: each activity's statically
+//! allowed starts and rooms with their fixed costs, the constraints that depend on several
+//! activities, and the per-resource shape rules.
+
+use crate::model::{Kind, Problem, Resource, Rule, Slot};
+
+/// A constraint the solver must re-evaluate when one of its activities moves.
+#[derive(Debug, Clone)]
+pub(crate) enum DynKind {
+    MinDays { acts: Vec<u32>, min_days: u16, consecutive: bool },
+    SameTime(Vec<u32>),
+    SameDay(Vec<u32>),
+    SameHour(Vec<u32>),
+    NotOverlapping(Vec<u32>),
+    Consecutive(u32, u32),
+    Grouped(Vec<u32>),
+    Ordered(u32, u32),
+    MinGaps { acts: Vec<u32>, min_gaps: u16 },
+    MaxSimultaneous { acts: Vec<u32>, selected: Vec<bool>, max: u16 },
+    OccupyMax { acts: Vec<u32>, selected: Vec<bool>, max: u16 },
+    Linked { first: u32, second: u32, allowed: Vec<Vec<Slot>> },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DynCons {
+    pub hard: bool,
+    pub weight: i64,
+    pub kind: DynKind,
+}
+
+/// A shape rule of one resource, or the "ends the students' day" list of one atom.
+#[derive(Debug, Clone)]
+pub(crate) enum RuleKind {
+    Shape(Rule),
+    EndsDay(Vec<u32>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RuleInst {
+    pub hard: bool,
+    pub weight: i64,
+    pub kind: RuleKind,
+}
+
+/// The solver's view of a problem.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub h: usize,
+    pub nd: usize,
+    pub ns: usize,
+    pub n: usize,
+    pub nt: usize,
+    pub nr: usize,
+    pub dur: Vec<u16>,
+    /// Resource indices per activity: teachers are `0..nt`, atoms `nt..`.
+    pub res: Vec<Vec<u32>>,
+    /// Activities per resource.
+    pub res_acts: Vec<Vec<u32>>,
+    pub domain: Vec<Vec<Slot>>,
+    pub dom_hard: Vec<Vec<i64>>,
+    pub dom_soft: Vec<Vec<i64>>,
+    /// Candidate rooms per activity (empty: the activity takes no room).
+    pub rooms: Vec<Vec<u32>>,
+    pub room_hard: Vec<Vec<i64>>,
+    pub room_soft: Vec<Vec<i64>>,
+    /// Per room and slot: hard unavailability (0/1) and soft unavailability cost.
+    pub room_na_hard: Vec<Vec<u8>>,
+    pub room_na_soft: Vec<Vec<i64>>,
+    pub cons: Vec<DynCons>,
+    pub act_cons: Vec<Vec<u32>>,
+    /// Rules per resource, flattened: `rules[rule_start[r]..rule_start[r + 1]]`.
+    pub rules: Vec<RuleInst>,
+    pub rule_start: Vec<usize>,
+    /// Per resource and day: periods that are never gaps (breaks, hard unavailability).
+    pub unusable: Vec<u64>,
+    /// Per day: hard break periods (lessons separated only by a break still count as consecutive).
+    pub breaks: Vec<u64>,
+}
+
+impl Compiled {
+    /// Whether a lesson starting at period `start` follows one ending at `end` on the same day
+    /// with nothing but breaks in between.
+    pub(crate) fn adjacent(&self, day: usize, end: usize, start: usize) -> bool {
+        if start < end {
+            return false;
+        }
+        let between = if start == end { 0 } else { (u64::MAX >> (64 - (start - end))) << end };
+        between & !self.breaks[day] == 0
+    }
+}
+
+fn weight_of(hard: bool, w: u32) -> i64 {
+    if hard { 1 } else { i64::from(w) }
+}
+
+impl Compiled {
+    pub(crate) fn new(p: &Problem) -> Self {
+        let h = p.periods.len();
+        let nd = p.days.len();
+        let ns = nd * h;
+        let n = p.activities.len();
+        let nt = p.teachers.len();
+        let na = p.atoms.len();
+        let nres = nt + na;
+        let nr = p.rooms.len();
+        let res: Vec<Vec<u32>> = p
+            .activities
+            .iter()
+            .map(|a| {
+                let mut v: Vec<u32> = a.teachers.clone();
+                v.extend(a.atoms.iter().map(|&x| x + nt as u32));
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let mut res_acts = vec![Vec::new(); nres];
+        for (i, rs) in res.iter().enumerate() {
+            for &r in rs {
+                res_acts[r as usize].push(i as u32);
+            }
+        }
+        let res_index = |r: Resource| -> Option<usize> {
+            match r {
+                Resource::Teacher(t) => Some(t as usize),
+                Resource::Atom(a) => Some(nt + a as usize),
+                Resource::Room(_) => None,
+            }
+        };
+
+        // Static per-cell costs per resource, and school-wide breaks.
+        let mut cell_hard = vec![vec![0i64; ns]; nres];
+        let mut cell_soft = vec![vec![0i64; ns]; nres];
+        let mut break_hard = vec![0i64; ns];
+        let mut break_soft = vec![0i64; ns];
+        let mut unusable = vec![0u64; nres * nd];
+        let mut breaks = vec![0u64; nd];
+        let mut room_na_hard = vec![vec![0u8; ns]; nr];
+        let mut room_na_soft = vec![vec![0i64; ns]; nr];
+        // Per activity: start filters and per-cell filters (hard) and costs (soft).
+        let mut start_hard = vec![Vec::<Vec<bool>>::new(); n];
+        let mut slot_hard = vec![Vec::<Vec<bool>>::new(); n];
+        let mut start_soft = vec![Vec::<(Vec<bool>, i64)>::new(); n];
+        let mut slotset_soft = vec![Vec::<(Vec<bool>, i64)>::new(); n];
+        let mut room_hard_sets = vec![Vec::<Vec<u32>>::new(); n];
+        let mut room_soft_sets = vec![Vec::<(Vec<u32>, i64)>::new(); n];
+        let mut cons = Vec::new();
+        let mut rules_per_res: Vec<Vec<RuleInst>> = vec![Vec::new(); nres];
+        let mark = |slots: &[Slot]| {
+            let mut v = vec![false; ns];
+            for &s in slots {
+                if let Some(x) = v.get_mut(usize::from(s)) {
+                    *x = true;
+                }
+            }
+            v
+        };
+
+        for c in &p.constraints {
+            let w = weight_of(c.hard, c.weight);
+            let soft_w = i64::from(c.weight);
+            match &c.kind {
+                Kind::Break { slots } => {
+                    for &s in slots {
+                        if c.hard {
+                            break_hard[usize::from(s)] += 1;
+                            breaks[usize::from(s) / h] |= 1u64 << (usize::from(s) % h);
+                            for r in 0..nres {
+                                unusable[r * nd + usize::from(s) / h] |= 1u64 << (usize::from(s) % h);
+                            }
+                        } else {
+                            break_soft[usize::from(s)] += soft_w;
+                        }
+                    }
+                }
+                Kind::NotAvailable { resource, slots } => match (*resource, res_index(*resource)) {
+                    (Resource::Room(r), _) => {
+                        for &s in slots {
+                            if c.hard {
+                                room_na_hard[r as usize][usize::from(s)] = 1;
+                            } else {
+                                room_na_soft[r as usize][usize::from(s)] += soft_w;
+                            }
+                        }
+                    }
+                    (_, Some(ri)) => {
+                        for &s in slots {
+                            if c.hard {
+                                cell_hard[ri][usize::from(s)] += 1;
+                                unusable[ri * nd + usize::from(s) / h] |= 1u64 << (usize::from(s) % h);
+                            } else {
+                                cell_soft[ri][usize::from(s)] += soft_w;
+                            }
+                        }
+                    }
+                    _ => {}
+                },
+                Kind::PreferredStarts { activities, slots } => {
+                    let set = mark(slots);
+                    for &a in activities {
+                        if c.hard {
+                            start_hard[a as usize].push(set.clone());
+                        } else {
+                            start_soft[a as usize].push((set.clone(), soft_w));
+                        }
+                    }
+                }
+                Kind::PreferredSlots { activities, slots } => {
+                    let set = mark(slots);
+                    for &a in activities {
+                        if c.hard {
+                            slot_hard[a as usize].push(set.clone());
+                        } else {
+                            slotset_soft[a as usize].push((set.clone(), soft_w));
+                        }
+                    }
+                }
+                Kind::PreferredRooms { activities, rooms } => {
+                    for &a in activities {
+                        if c.hard {
+                            room_hard_sets[a as usize].push(rooms.clone());
+                        } else {
+                            room_soft_sets[a as usize].push((rooms.clone(), soft_w));
+                        }
+                    }
+                }
+                Kind::MinDaysBetween { activities, min_days, consecutive_if_same_day } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::MinDays {
+                        acts: activities.clone(),
+                        min_days: *min_days,
+                        consecutive: *consecutive_if_same_day,
+                    },
+                }),
+                Kind::SameStartingTime { activities } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::SameTime(activities.clone()) })
+                }
+                Kind::SameStartingDay { activities } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::SameDay(activities.clone()) })
+                }
+                Kind::SameStartingHour { activities } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::SameHour(activities.clone()) })
+                }
+                Kind::NotOverlapping { activities } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::NotOverlapping(activities.clone()) })
+                }
+                Kind::Consecutive { first, second } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::Consecutive(*first, *second) })
+                }
+                Kind::Grouped { activities } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::Grouped(activities.clone()) })
+                }
+                Kind::Ordered { first, second } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::Ordered(*first, *second) })
+                }
+                Kind::MinGapsBetween { activities, min_gaps } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::MinGaps { acts: activities.clone(), min_gaps: *min_gaps },
+                }),
+                Kind::MaxSimultaneousInSlots { activities, slots, max } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::MaxSimultaneous { acts: activities.clone(), selected: mark(slots), max: *max },
+                }),
+                Kind::OccupyMaxSlotsFromSelection { activities, slots, max } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::OccupyMax { acts: activities.clone(), selected: mark(slots), max: *max },
+                }),
+                Kind::LinkedStarts { first, second, allowed } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::Linked { first: *first, second: *second, allowed: allowed.clone() },
+                }),
+                Kind::EndsStudentsDay { activity } => {
+                    for &atom in &p.activities[*activity as usize].atoms {
+                        rules_per_res[nt + atom as usize].push(RuleInst {
+                            hard: c.hard,
+                            weight: w,
+                            kind: RuleKind::EndsDay(vec![*activity]),
+                        });
+                    }
+                }
+                Kind::ResourceRule { resources, rule } => {
+                    for &r in resources {
+                        if let Some(ri) = res_index(r) {
+                            rules_per_res[ri].push(RuleInst { hard: c.hard, weight: w, kind: RuleKind::Shape(*rule) });
+                        }
+                    }
+                }
+            }
+        }
+
+        let mut act_cons = vec![Vec::new(); n];
+        for (ci, c) in cons.iter().enumerate() {
+            let acts: Vec<u32> = match &c.kind {
+                DynKind::MinDays { acts, .. }
+                | DynKind::SameTime(acts)
+                | DynKind::SameDay(acts)
+                | DynKind::SameHour(acts)
+                | DynKind::NotOverlapping(acts)
+                | DynKind::Grouped(acts)
+                | DynKind::MinGaps { acts, .. }
+                | DynKind::MaxSimultaneous { acts, .. }
+                | DynKind::OccupyMax { acts, .. } => acts.clone(),
+                DynKind::Consecutive(a, b) | DynKind::Ordered(a, b) => vec![*a, *b],
+                DynKind::Linked { first, second, .. } => vec![*first, *second],
+            };
+            let mut acts = acts;
+            acts.sort_unstable();
+            acts.dedup();
+            for a in acts {
+                act_cons[a as usize].push(ci as u32);
+            }
+        }
+
+        // Domains: every start that fits the day, filtered by hard static requirements; when none
+        // survives, every fitting start is kept with its count of static violations so that the
+        // search still returns a (broken) timetable and the explanation can name the cause.
+        let mut domain = Vec::with_capacity(n);
+        let mut dom_hard = Vec::with_capacity(n);
+        let mut dom_soft = Vec::with_capacity(n);
+        for (i, act) in p.activities.iter().enumerate() {
+            let du = usize::from(act.duration);
+            let mut all = Vec::new();
+            for d in 0..nd {
+                for q in 0..h {
+                    if q + du > h {
+                        continue;
+                    }
+                    let s = d * h + q;
+                    let mut hard = 0i64;
+                    let mut soft = 0i64;
+                    for x in s..s + du {
+                        hard += break_hard[x];
+                        soft += break_soft[x];
+                        for &r in &res[i] {
+                            hard += cell_hard[r as usize][x];
+                            soft += cell_soft[r as usize][x];
+                        }
+                    }
+                    hard += start_hard[i].iter().filter(|set| !set[s]).count() as i64;
+                    hard += slot_hard[i].iter().filter(|set| (s..s + du).any(|x| !set[x])).count() as i64;
+                    soft += start_soft[i].iter().filter(|(set, _)| !set[s]).map(|(_, w)| *w).sum::<i64>();
+                    soft += slotset_soft[i]
+                        .iter()
+                        .filter(|(set, _)| (s..s + du).any(|x| !set[x]))
+                        .map(|(_, w)| *w)
+                        .sum::<i64>();
+                    all.push((s as Slot, hard, soft));
+                }
+            }
+            let feasible: Vec<_> = all.iter().copied().filter(|x| x.1 == 0).collect();
+            let chosen = if feasible.is_empty() { all } else { feasible };
+            domain.push(chosen.iter().map(|x| x.0).collect::<Vec<_>>());
+            dom_hard.push(chosen.iter().map(|x| x.1).collect::<Vec<_>>());
+            dom_soft.push(chosen.iter().map(|x| x.2).collect::<Vec<_>>());
+        }
+
+        // Rooms: the intersection of the hard sets (or the union of the soft ones), big enough.
+        let mut rooms = Vec::with_capacity(n);
+        let mut room_hard = Vec::with_capacity(n);
+        let mut room_soft = Vec::with_capacity(n);
+        for (i, act) in p.activities.iter().enumerate() {
+            if room_hard_sets[i].is_empty() && room_soft_sets[i].is_empty() {
+                rooms.push(Vec::new());
+                room_hard.push(Vec::new());
+                room_soft.push(Vec::new());
+                continue;
+            }
+            let mut cand: Vec<u32> = if let Some(first) = room_hard_sets[i].first() {
+                first.iter().copied().filter(|r| room_hard_sets[i].iter().all(|s| s.contains(r))).collect()
+            } else {
+                room_soft_sets[i].iter().flat_map(|(s, _)| s.iter().copied()).collect()
+            };
+            cand.sort_unstable();
+            cand.dedup();
+            cand.retain(|&r| p.rooms[r as usize].capacity >= act.size);
+            let statically_ok = !cand.is_empty();
+            if !statically_ok {
+                cand = (0..nr as u32).collect();
+            }
+            let hard: Vec<i64> = cand
+                .iter()
+                .map(|r| {
+                    if statically_ok {
+                        0
+                    } else {
+                        room_hard_sets[i].iter().filter(|s| !s.contains(r)).count() as i64
+                            + i64::from(p.rooms[*r as usize].capacity < act.size)
+                    }
+                })
+                .collect();
+            let soft: Vec<i64> = cand
+                .iter()
+                .map(|r| room_soft_sets[i].iter().filter(|(s, _)| !s.contains(r)).map(|(_, w)| *w).sum())
+                .collect();
+            rooms.push(cand);
+            room_hard.push(hard);
+            room_soft.push(soft);
+        }
+
+        let mut rules = Vec::new();
+        let mut rule_start = Vec::with_capacity(nres + 1);
+        for list in rules_per_res {
+            rule_start.push(rules.len());
+            rules.extend(list);
+        }
+        rule_start.push(rules.len());
+
+        Compiled {
+            h,
+            nd,
+            ns,
+            n,
+            nt,
+            nr,
+            dur: p.activities.iter().map(|a| a.duration).collect(),
+            res,
+            res_acts,
+            domain,
+            dom_hard,
+            dom_soft,
+            rooms,
+            room_hard,
+            room_soft,
+            room_na_hard,
+            room_na_soft,
+            cons,
+            act_cons,
+            rules,
+            rule_start,
+            unusable,
+            breaks,
+        }
+    }
+}

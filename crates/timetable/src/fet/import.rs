@@ -1,0 +1,939 @@
+//! Reads FET's `.fet` XML into a [`Problem`]. See [`SUPPORTED_CONSTRAINTS`] for what is understood;
+//! anything else is refused by name (or, if every such constraint is soft and the caller allows
+//! it, skipped and listed).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::xml::{self, Element};
+use crate::error::{Result, TimetableError};
+use crate::model::{Activity, Constraint, FULL_WEIGHT, Kind, Problem, Resource, Room, Rule, Slot, StudentSet};
+
+/// FET constraint elements this importer understands, with what each means here.
+pub const SUPPORTED_CONSTRAINTS: &[(&str, &str)] = &[
+    ("ConstraintBasicCompulsoryTime", "no teacher or student group has two lessons at once (always on)"),
+    ("ConstraintBasicCompulsorySpace", "no room holds two lessons at once, rooms hold their students (always on)"),
+    ("ConstraintBreakTimes", "no lesson during the breaks"),
+    ("ConstraintTeacherNotAvailableTimes", "a teacher's unavailable periods"),
+    ("ConstraintStudentsSetNotAvailableTimes", "a students set's unavailable periods"),
+    ("ConstraintRoomNotAvailableTimes", "a room's unavailable periods"),
+    ("ConstraintActivityPreferredStartingTime", "fixed (or day-only / hour-only) start of one activity"),
+    ("ConstraintActivityPreferredStartingTimes", "allowed starts of one activity"),
+    (
+        "ConstraintActivitiesPreferredStartingTimes",
+        "allowed starts of the activities matching teacher/students/subject/tag",
+    ),
+    ("ConstraintSubactivitiesPreferredStartingTimes", "allowed starts of the n-th part of matching split activities"),
+    ("ConstraintActivityPreferredTimeSlots", "allowed periods of one activity"),
+    ("ConstraintActivitiesPreferredTimeSlots", "allowed periods of matching activities"),
+    ("ConstraintSubactivitiesPreferredTimeSlots", "allowed periods of the n-th part of matching split activities"),
+    ("ConstraintMinDaysBetweenActivities", "minimum days between activities (consecutive if on the same day)"),
+    ("ConstraintActivitiesSameStartingTime", "activities start together"),
+    ("ConstraintActivitiesSameStartingDay", "activities on the same day"),
+    ("ConstraintActivitiesSameStartingHour", "activities at the same period"),
+    ("ConstraintActivitiesNotOverlapping", "activities never overlap"),
+    ("ConstraintTwoActivitiesConsecutive", "second right after the first (only breaks between)"),
+    ("ConstraintTwoActivitiesGrouped", "two activities back to back, any order (only breaks between)"),
+    ("ConstraintThreeActivitiesGrouped", "three activities back to back, any order (only breaks between)"),
+    ("ConstraintTwoActivitiesOrdered", "first before second in the week"),
+    ("ConstraintMinGapsBetweenActivities", "minimum free periods between activities on one day"),
+    ("ConstraintActivityEndsStudentsDay", "activity is the students' last of the day"),
+    ("ConstraintActivitiesEndStudentsDay", "matching activities are the students' last of the day"),
+    (
+        "ConstraintActivitiesMaxSimultaneousInSelectedTimeSlots",
+        "at most n of the activities at once in selected periods",
+    ),
+    ("ConstraintActivitiesOccupyMaxTimeSlotsFromSelection", "activities use at most n of the selected periods"),
+    ("ConstraintTeacherMaxHoursDaily", "teacher: max hours a day"),
+    ("ConstraintTeachersMaxHoursDaily", "all teachers: max hours a day"),
+    ("ConstraintTeacherMinHoursDaily", "teacher: min hours a day"),
+    ("ConstraintTeachersMinHoursDaily", "all teachers: min hours a day"),
+    ("ConstraintTeacherMaxGapsPerWeek", "teacher: max gaps a week"),
+    ("ConstraintTeachersMaxGapsPerWeek", "all teachers: max gaps a week"),
+    ("ConstraintTeacherMaxGapsPerDay", "teacher: max gaps a day"),
+    ("ConstraintTeachersMaxGapsPerDay", "all teachers: max gaps a day"),
+    ("ConstraintTeacherMaxHoursContinuously", "teacher: max hours in a row"),
+    ("ConstraintTeachersMaxHoursContinuously", "all teachers: max hours in a row"),
+    ("ConstraintTeacherMaxDaysPerWeek", "teacher: max working days"),
+    ("ConstraintTeachersMaxDaysPerWeek", "all teachers: max working days"),
+    ("ConstraintTeacherMinDaysPerWeek", "teacher: min working days"),
+    ("ConstraintTeachersMinDaysPerWeek", "all teachers: min working days"),
+    ("ConstraintTeacherIntervalMaxDaysPerWeek", "teacher: max days with lessons in an interval of the day"),
+    ("ConstraintTeachersIntervalMaxDaysPerWeek", "all teachers: max days with lessons in an interval"),
+    ("ConstraintStudentsMaxHoursDaily", "all students: max hours a day"),
+    ("ConstraintStudentsSetMaxHoursDaily", "students set: max hours a day"),
+    ("ConstraintStudentsMinHoursDaily", "all students: min hours a day"),
+    ("ConstraintStudentsSetMinHoursDaily", "students set: min hours a day"),
+    ("ConstraintStudentsMaxGapsPerWeek", "all students: max gaps a week"),
+    ("ConstraintStudentsSetMaxGapsPerWeek", "students set: max gaps a week"),
+    ("ConstraintStudentsMaxGapsPerDay", "all students: max gaps a day"),
+    ("ConstraintStudentsSetMaxGapsPerDay", "students set: max gaps a day"),
+    ("ConstraintStudentsEarlyMaxBeginningsAtSecondHour", "all students: start at the first period"),
+    ("ConstraintStudentsSetEarlyMaxBeginningsAtSecondHour", "students set: start at the first period"),
+    ("ConstraintStudentsMaxHoursContinuously", "all students: max hours in a row"),
+    ("ConstraintStudentsSetMaxHoursContinuously", "students set: max hours in a row"),
+    ("ConstraintStudentsIntervalMaxDaysPerWeek", "all students: max days with lessons in an interval"),
+    ("ConstraintStudentsSetIntervalMaxDaysPerWeek", "students set: max days with lessons in an interval"),
+    ("ConstraintActivityPreferredRoom", "room of one activity"),
+    ("ConstraintActivityPreferredRooms", "allowed rooms of one activity"),
+    ("ConstraintSubjectPreferredRoom", "room of a subject"),
+    ("ConstraintSubjectPreferredRooms", "allowed rooms of a subject"),
+    ("ConstraintSubjectActivityTagPreferredRoom", "room of a subject with a tag"),
+    ("ConstraintSubjectActivityTagPreferredRooms", "allowed rooms of a subject with a tag"),
+    ("ConstraintActivityTagPreferredRoom", "room of a tag"),
+    ("ConstraintActivityTagPreferredRooms", "allowed rooms of a tag"),
+    (
+        "ConstraintStudentsSetHomeRoom",
+        "home room of a students set (for its activities without another preferred room)",
+    ),
+    ("ConstraintStudentsSetHomeRooms", "home rooms of a students set (idem)"),
+    ("ConstraintTeacherHomeRoom", "home room of a teacher (for their activities without another preferred room)"),
+    ("ConstraintTeacherHomeRooms", "home rooms of a teacher (idem)"),
+];
+
+/// How to treat constraints this importer does not implement.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Skip unsupported constraints when all of them are soft (they are listed in [`FetImport::ignored`]).
+    pub ignore_unsupported_soft: bool,
+}
+
+/// The result of reading a FET file.
+#[derive(Debug, Clone)]
+pub struct FetImport {
+    /// The problem.
+    pub problem: Problem,
+    /// Unsupported soft constraint types that were skipped, with how many of each.
+    pub ignored: Vec<(String, usize)>,
+    /// The number of inactive activities and constraints left out, as FET does.
+    pub inactive: usize,
+}
+
+/// Reads a FET document.
+pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
+    let root = xml::parse(src)?;
+    if root.name != "fet" {
+        return Err(bad(root.line, format!("root element is <{}>, expected <fet>", root.name)));
+    }
+    let mut unsupported_hard: BTreeSet<String> = BTreeSet::new();
+    let mut unsupported_soft: BTreeMap<String, usize> = BTreeMap::new();
+    if let Some(mode) = root.text_of("Mode").map(str::trim)
+        && !mode.is_empty()
+        && mode != "Official"
+    {
+        unsupported_hard.insert(format!("mode {mode}"));
+    }
+    // FET 5 special builds stored other modes in the version string; FET 6 reads them in those modes.
+    if let Some(v) = fet_version(src) {
+        let suffix = v.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.').trim_start_matches('-');
+        let mode = if suffix.starts_with("algeria")
+            || suffix.starts_with("morocco")
+            || suffix.starts_with("ma") && !suffix.starts_with("mathmake")
+        {
+            Some("Mornings_Afternoons")
+        } else if suffix.starts_with("bp") {
+            Some("Block_Planning")
+        } else if suffix.starts_with("terms") {
+            Some("Terms")
+        } else {
+            None
+        };
+        if let Some(m) = mode {
+            unsupported_hard.insert(format!("mode {m} (FET version {v})"));
+        }
+    }
+    let mut b = Builder::default();
+    b.problem.name = root.text_of("Institution_Name").unwrap_or_default().to_string();
+    b.read_days_hours(&root)?;
+    b.read_names(&root)?;
+    b.read_students(&root)?;
+    b.read_rooms(&root, &mut unsupported_hard)?;
+    b.read_activities(&root)?;
+
+    let supported: HashMap<&str, ()> = SUPPORTED_CONSTRAINTS.iter().map(|(n, _)| (*n, ())).collect();
+    let mut inactive = b.inactive_activities;
+    for list in ["Time_Constraints_List", "Space_Constraints_List"] {
+        let Some(l) = root.child(list) else { continue };
+        for c in &l.children {
+            if !c.name.starts_with("Constraint") {
+                continue;
+            }
+            if c.text_of("Active").map(str::trim) == Some("false") {
+                inactive += 1;
+                continue;
+            }
+            let w = weight(c)?;
+            if !supported.contains_key(c.name.as_str()) {
+                if w >= 100.0 {
+                    unsupported_hard.insert(c.name.clone());
+                } else if w > 0.0 {
+                    *unsupported_soft.entry(c.name.clone()).or_default() += 1;
+                }
+                continue;
+            }
+            if w <= 0.0 {
+                continue;
+            }
+            b.constraint(c, w)?;
+        }
+    }
+    b.apply_home_rooms();
+    if !unsupported_hard.is_empty() || (!unsupported_soft.is_empty() && !opts.ignore_unsupported_soft) {
+        let soft_only = unsupported_hard.is_empty();
+        let mut names: Vec<String> = unsupported_hard.into_iter().collect();
+        names.extend(unsupported_soft.keys().cloned());
+        names.sort();
+        names.dedup();
+        return Err(TimetableError::Unsupported { names, soft_only });
+    }
+    b.problem.validate()?;
+    Ok(FetImport { problem: b.problem, ignored: unsupported_soft.into_iter().collect(), inactive })
+}
+
+/// The `version` attribute of the root `<fet>` element.
+fn fet_version(src: &str) -> Option<&str> {
+    let start = src.find("<fet")?;
+    let tag = &src[start..start + src[start..].find('>')?];
+    let v = &tag[tag.find("version=\"")? + 9..];
+    Some(&v[..v.find('"')?])
+}
+
+fn bad(line: usize, message: String) -> TimetableError {
+    TimetableError::BadInput { line, message }
+}
+
+fn weight(c: &Element) -> Result<f64> {
+    let t = c.text_of("Weight_Percentage").map(str::trim).unwrap_or("100");
+    let w: f64 =
+        t.parse().map_err(|_| bad(c.line, format!("<{}>: Weight_Percentage \"{t}\" is not a number", c.name)))?;
+    if !(0.0..=100.0).contains(&w) {
+        return Err(bad(c.line, format!("<{}>: Weight_Percentage {w} is outside 0..100", c.name)));
+    }
+    Ok(w)
+}
+
+fn number<T: std::str::FromStr>(c: &Element, field: &str) -> Result<T> {
+    let el = c.child(field).ok_or_else(|| bad(c.line, format!("<{}> has no <{field}>", c.name)))?;
+    el.text
+        .trim()
+        .parse()
+        .map_err(|_| bad(el.line, format!("<{}>: <{field}> \"{}\" is not a number", c.name, el.text.trim())))
+}
+
+fn flag(c: &Element, field: &str, default: bool) -> bool {
+    match c.text_of(field).map(str::trim) {
+        Some("true") | Some("1") => true,
+        Some("false") | Some("0") => false,
+        _ => default,
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    problem: Problem,
+    day_index: HashMap<String, usize>,
+    hour_index: HashMap<String, usize>,
+    teacher_index: HashMap<String, u32>,
+    set_index: HashMap<String, u32>,
+    room_index: HashMap<String, u32>,
+    subjects: BTreeSet<String>,
+    tags: BTreeSet<String>,
+    /// FET activity id -> index; inactive ones are absent.
+    act_index: HashMap<u32, u32>,
+    inactive_ids: BTreeSet<u32>,
+    inactive_activities: usize,
+    /// 1-based position of each activity within its split group.
+    component: Vec<u32>,
+    /// Home-room constraints, applied at the end to the activities that have no other preferred room.
+    home_rooms: Vec<Constraint>,
+}
+
+/// Looks a name up exactly, then ignoring surrounding spaces (FET files are not always consistent).
+fn find<T: Copy>(map: &HashMap<String, T>, name: &str) -> Option<T> {
+    map.get(name)
+        .copied()
+        .or_else(|| map.get(name.trim()).copied())
+        .or_else(|| map.iter().find(|(k, _)| k.trim() == name.trim()).map(|(_, v)| *v))
+}
+
+impl Builder {
+    fn read_days_hours(&mut self, root: &Element) -> Result<()> {
+        for (list, item, out) in
+            [("Days_List", "Day", &mut self.problem.days), ("Hours_List", "Hour", &mut self.problem.periods)]
+        {
+            let l = root.child(list).ok_or_else(|| bad(root.line, format!("missing <{list}>")))?;
+            for el in &l.children {
+                if el.name == item {
+                    out.push(el.text_of("Name").unwrap_or(el.text.as_str()).to_string());
+                } else if el.name == "Name" {
+                    out.push(el.text.clone());
+                }
+            }
+            if out.is_empty() {
+                return Err(bad(l.line, format!("<{list}> names no {item}")));
+            }
+        }
+        self.day_index = self.problem.days.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        self.hour_index = self.problem.periods.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        Ok(())
+    }
+
+    fn read_names(&mut self, root: &Element) -> Result<()> {
+        if let Some(l) = root.child("Teachers_List") {
+            for t in l.all("Teacher") {
+                let name = t.text_of("Name").unwrap_or_default().to_string();
+                self.teacher_index.insert(name.clone(), self.problem.teachers.len() as u32);
+                self.problem.teachers.push(name);
+            }
+        }
+        if let Some(l) = root.child("Subjects_List") {
+            for s in l.all("Subject") {
+                self.subjects.insert(s.text_of("Name").unwrap_or_default().to_string());
+            }
+        }
+        if let Some(l) = root.child("Activity_Tags_List") {
+            for s in l.all("Activity_Tag") {
+                self.tags.insert(s.text_of("Name").unwrap_or_default().to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// Years contain groups contain subgroups; the smallest sets are the atoms that clash.
+    fn read_students(&mut self, root: &Element) -> Result<()> {
+        let Some(l) = root.child("Students_List") else { return Ok(()) };
+        let mut atom_index: HashMap<String, u32> = HashMap::new();
+        let mut sets: BTreeMap<String, (u32, BTreeSet<u32>)> = BTreeMap::new();
+        let mut order: Vec<String> = Vec::new();
+        let size_of =
+            |e: &Element| -> u32 { e.text_of("Number_of_Students").and_then(|t| t.trim().parse().ok()).unwrap_or(0) };
+        let mut atom = |name: &str, atoms: &mut Vec<String>| -> u32 {
+            *atom_index.entry(name.to_string()).or_insert_with(|| {
+                atoms.push(name.to_string());
+                (atoms.len() - 1) as u32
+            })
+        };
+        let mut add =
+            |name: &str, size: u32, atoms: BTreeSet<u32>, sets: &mut BTreeMap<String, (u32, BTreeSet<u32>)>| {
+                let e = sets.entry(name.to_string()).or_insert_with(|| {
+                    order.push(name.to_string());
+                    (size, BTreeSet::new())
+                });
+                e.0 = e.0.max(size);
+                e.1.extend(atoms);
+            };
+        for year in l.all("Year") {
+            let yname = year.text_of("Name").unwrap_or_default();
+            let mut year_atoms = BTreeSet::new();
+            for group in year.all("Group") {
+                let gname = group.text_of("Name").unwrap_or_default();
+                let mut group_atoms = BTreeSet::new();
+                for sub in group.all("Subgroup") {
+                    let sname = sub.text_of("Name").unwrap_or_default();
+                    let a = atom(sname, &mut self.problem.atoms);
+                    group_atoms.insert(a);
+                    add(sname, size_of(sub), BTreeSet::from([a]), &mut sets);
+                }
+                if group_atoms.is_empty() {
+                    group_atoms.insert(atom(gname, &mut self.problem.atoms));
+                }
+                year_atoms.extend(group_atoms.iter().copied());
+                add(gname, size_of(group), group_atoms, &mut sets);
+            }
+            if year_atoms.is_empty() {
+                year_atoms.insert(atom(yname, &mut self.problem.atoms));
+            }
+            add(yname, size_of(year), year_atoms, &mut sets);
+        }
+        for name in order {
+            if let Some((size, atoms)) = sets.remove(&name) {
+                self.set_index.insert(name.clone(), self.problem.student_sets.len() as u32);
+                self.problem.student_sets.push(StudentSet { name, size, atoms: atoms.into_iter().collect() });
+            }
+        }
+        Ok(())
+    }
+
+    fn read_rooms(&mut self, root: &Element, unsupported: &mut BTreeSet<String>) -> Result<()> {
+        let Some(l) = root.child("Rooms_List") else { return Ok(()) };
+        for r in l.all("Room") {
+            if flag(r, "Virtual", false) {
+                unsupported.insert("virtual rooms".into());
+            }
+            let name = r.text_of("Name").unwrap_or_default().to_string();
+            let capacity = r.text_of("Capacity").and_then(|t| t.trim().parse().ok()).unwrap_or(u32::MAX);
+            self.room_index.insert(name.clone(), self.problem.rooms.len() as u32);
+            self.problem.rooms.push(Room { name, capacity });
+        }
+        Ok(())
+    }
+
+    fn read_activities(&mut self, root: &Element) -> Result<()> {
+        let Some(l) = root.child("Activities_List") else { return Ok(()) };
+        for a in l.all("Activity") {
+            let id: u32 = number(a, "Id")?;
+            if !flag(a, "Active", true) {
+                self.inactive_ids.insert(id);
+                self.inactive_activities += 1;
+                continue;
+            }
+            let mut teachers = Vec::new();
+            for t in a.all("Teacher") {
+                teachers.push(find(&self.teacher_index, &t.text).ok_or_else(|| {
+                    bad(t.line, format!("activity {id}: teacher \"{}\" is not in the teachers list", t.text))
+                })?);
+            }
+            let mut students = Vec::new();
+            let mut atoms = BTreeSet::new();
+            let mut size = 0u32;
+            for s in a.all("Students") {
+                let si = find(&self.set_index, &s.text).ok_or_else(|| {
+                    bad(s.line, format!("activity {id}: students set \"{}\" is not in the students list", s.text))
+                })?;
+                let set = &self.problem.student_sets[si as usize];
+                atoms.extend(set.atoms.iter().copied());
+                size = size.saturating_add(set.size);
+                students.push(si);
+            }
+            if let Some(n) = a.text_of("Number_Of_Students").and_then(|t| t.trim().parse().ok()) {
+                size = n;
+            }
+            let duration: u16 = number(a, "Duration")?;
+            let group: u32 = a.text_of("Activity_Group_Id").and_then(|t| t.trim().parse().ok()).unwrap_or(0);
+            if self.act_index.insert(id, self.problem.activities.len() as u32).is_some() {
+                return Err(bad(a.line, format!("activity id {id} appears twice")));
+            }
+            self.problem.activities.push(Activity {
+                id,
+                subject: a.text_of("Subject").unwrap_or_default().to_string(),
+                tags: a.all("Activity_Tag").map(|t| t.text.clone()).collect(),
+                teachers,
+                students,
+                atoms: atoms.into_iter().collect(),
+                duration,
+                size,
+                group,
+            });
+        }
+        // Component numbers: position by id inside each split group.
+        let mut groups: HashMap<u32, Vec<(u32, usize)>> = HashMap::new();
+        for (i, a) in self.problem.activities.iter().enumerate() {
+            if a.group != 0 {
+                groups.entry(a.group).or_default().push((a.id, i));
+            }
+        }
+        self.component = vec![1; self.problem.activities.len()];
+        for members in groups.values_mut() {
+            members.sort_unstable();
+            for (pos, &(_, i)) in members.iter().enumerate() {
+                self.component[i] = pos as u32 + 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn slot(&self, c: &Element, day: Option<&Element>, hour: Option<&Element>) -> Result<Vec<Slot>> {
+        let h = self.problem.periods.len();
+        let days: Vec<usize> = match day.map(|d| d.text.as_str()).filter(|t| !t.is_empty()) {
+            None => (0..self.problem.days.len()).collect(),
+            Some(t) => vec![
+                find(&self.day_index, t)
+                    .ok_or_else(|| bad(day.map_or(c.line, |d| d.line), format!("<{}>: unknown day \"{t}\"", c.name)))?,
+            ],
+        };
+        let hours: Vec<usize> =
+            match hour.map(|d| d.text.as_str()).filter(|t| !t.is_empty()) {
+                None => (0..h).collect(),
+                Some(t) => vec![find(&self.hour_index, t).ok_or_else(|| {
+                    bad(hour.map_or(c.line, |d| d.line), format!("<{}>: unknown hour \"{t}\"", c.name))
+                })?],
+            };
+        Ok(days.iter().flat_map(|&d| hours.iter().map(move |&q| (d * h + q) as Slot)).collect())
+    }
+
+    /// Slots listed as `<item><day_tag/><hour_tag/></item>` children.
+    fn slots(&self, c: &Element, item: &str, day_tag: &str, hour_tag: &str) -> Result<Vec<Slot>> {
+        let mut out = Vec::new();
+        for el in c.all(item) {
+            out.extend(self.slot(c, el.child(day_tag), el.child(hour_tag))?);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Activity ids in `field` children; ids of inactive activities are dropped, as FET does.
+    fn acts(&self, c: &Element, field: &str) -> Result<Vec<u32>> {
+        let mut out = Vec::new();
+        for el in c.all(field) {
+            let id: u32 = el
+                .text
+                .trim()
+                .parse()
+                .map_err(|_| bad(el.line, format!("<{}>: bad activity id \"{}\"", c.name, el.text)))?;
+            match self.act_index.get(&id) {
+                Some(&i) => out.push(i),
+                None if self.inactive_ids.contains(&id) => {}
+                None => return Err(bad(el.line, format!("<{}>: no activity with id {id}", c.name))),
+            }
+        }
+        Ok(out)
+    }
+
+    fn room(&self, c: &Element, el: &Element) -> Result<u32> {
+        find(&self.room_index, &el.text)
+            .ok_or_else(|| bad(el.line, format!("<{}>: unknown room \"{}\"", c.name, el.text)))
+    }
+
+    fn rooms(&self, c: &Element) -> Result<Vec<u32>> {
+        let mut out = Vec::new();
+        for el in c.children.iter().filter(|e| e.name == "Room" || e.name == "Preferred_Room") {
+            out.push(self.room(c, el)?);
+        }
+        Ok(out)
+    }
+
+    fn teacher(&self, c: &Element, field: &str) -> Result<u32> {
+        let t = c.text_of(field).unwrap_or_default();
+        find(&self.teacher_index, t).ok_or_else(|| bad(c.line, format!("<{}>: unknown teacher \"{t}\"", c.name)))
+    }
+
+    fn set(&self, c: &Element, field: &str) -> Result<u32> {
+        let t = c.text_of(field).unwrap_or_default();
+        find(&self.set_index, t).ok_or_else(|| bad(c.line, format!("<{}>: unknown students set \"{t}\"", c.name)))
+    }
+
+    /// Activities matching FET's teacher / students / subject / tag (/ duration / component) filter.
+    fn matching(&self, c: &Element) -> Result<Vec<u32>> {
+        let get = |f: &str| c.text_of(f).filter(|t| !t.is_empty());
+        let teacher = match get("Teacher_Name") {
+            Some(_) => Some(self.teacher(c, "Teacher_Name")?),
+            None => None,
+        };
+        let set = match get("Students_Name") {
+            Some(_) => Some(self.set(c, "Students_Name")?),
+            None => None,
+        };
+        let subject = get("Subject_Name");
+        let tag = get("Activity_Tag_Name");
+        let duration: Option<u16> = get("Duration").and_then(|t| t.trim().parse().ok());
+        let component: Option<u32> = get("Component_Number").and_then(|t| t.trim().parse().ok());
+        Ok(self
+            .problem
+            .activities
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| {
+                teacher.is_none_or(|t| a.teachers.contains(&t))
+                    && set.is_none_or(|s| a.students.contains(&s))
+                    && subject.is_none_or(|s| a.subject == s)
+                    && tag.is_none_or(|t| a.tags.iter().any(|x| x == t))
+                    && duration.is_none_or(|d| a.duration == d)
+                    && component.is_none_or(|k| self.component[*i] == k)
+            })
+            .map(|(i, _)| i as u32)
+            .collect())
+    }
+
+    fn push(&mut self, c: &Element, w: f64, label: String, kind: Kind) {
+        let hard = w >= 100.0;
+        let weight = ((w * 1000.0).round() as u32).clamp(1, FULL_WEIGHT);
+        let label = if hard {
+            format!("{label} [{}, line {}]", c.name, c.line)
+        } else {
+            format!("{label} ({w}%) [{}, line {}]", c.name, c.line)
+        };
+        self.problem.constraints.push(Constraint { weight, hard, label, kind });
+    }
+
+    /// Moves the constraint just pushed to the home-room list.
+    fn defer_home_room(&mut self) {
+        if let Some(c) = self.problem.constraints.pop() {
+            self.home_rooms.push(c);
+        }
+    }
+
+    /// FET applies home rooms only to activities without another preferred-room constraint.
+    fn apply_home_rooms(&mut self) {
+        let mut has_room = vec![false; self.problem.activities.len()];
+        for c in &self.problem.constraints {
+            if let Kind::PreferredRooms { activities, .. } = &c.kind {
+                for &a in activities {
+                    has_room[a as usize] = true;
+                }
+            }
+        }
+        for mut c in std::mem::take(&mut self.home_rooms) {
+            if let Kind::PreferredRooms { activities, .. } = &mut c.kind {
+                activities.retain(|&a| !has_room[a as usize]);
+                if activities.is_empty() {
+                    continue;
+                }
+            }
+            self.problem.constraints.push(c);
+        }
+    }
+
+    fn all_teachers(&self) -> Vec<Resource> {
+        (0..self.problem.teachers.len() as u32).map(Resource::Teacher).collect()
+    }
+
+    fn all_atoms(&self) -> Vec<Resource> {
+        (0..self.problem.atoms.len() as u32).map(Resource::Atom).collect()
+    }
+
+    fn set_atoms(&self, s: u32) -> Vec<Resource> {
+        self.problem.student_sets[s as usize].atoms.iter().map(|&a| Resource::Atom(a)).collect()
+    }
+
+    fn constraint(&mut self, c: &Element, w: f64) -> Result<()> {
+        let name = c.name.as_str();
+        let p = &self.problem;
+        match name {
+            "ConstraintBasicCompulsoryTime" | "ConstraintBasicCompulsorySpace" => {}
+            "ConstraintBreakTimes" => {
+                let slots = self.slots(c, "Break_Time", "Day", "Hour")?;
+                self.push(c, w, "break times".into(), Kind::Break { slots });
+            }
+            "ConstraintTeacherNotAvailableTimes" => {
+                let t = self.teacher(c, "Teacher")?;
+                let slots = self.slots(c, "Not_Available_Time", "Day", "Hour")?;
+                let label = format!("teacher {} is not available at {} periods", p.teachers[t as usize], slots.len());
+                self.push(c, w, label, Kind::NotAvailable { resource: Resource::Teacher(t), slots });
+            }
+            "ConstraintStudentsSetNotAvailableTimes" => {
+                let s = self.set(c, "Students")?;
+                let slots = self.slots(c, "Not_Available_Time", "Day", "Hour")?;
+                let label = format!(
+                    "students {} are not available at {} periods",
+                    p.student_sets[s as usize].name,
+                    slots.len()
+                );
+                for r in self.set_atoms(s) {
+                    self.push(c, w, label.clone(), Kind::NotAvailable { resource: r, slots: slots.clone() });
+                }
+            }
+            "ConstraintRoomNotAvailableTimes" => {
+                let el = c.child("Room").ok_or_else(|| bad(c.line, format!("<{name}> has no <Room>")))?;
+                let r = self.room(c, el)?;
+                let slots = self.slots(c, "Not_Available_Time", "Day", "Hour")?;
+                let label = format!("room {} is not available at {} periods", p.rooms[r as usize].name, slots.len());
+                self.push(c, w, label, Kind::NotAvailable { resource: Resource::Room(r), slots });
+            }
+            "ConstraintActivityPreferredStartingTime" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                let slots = self.slot(c, c.child("Preferred_Day"), c.child("Preferred_Hour"))?;
+                for a in acts {
+                    let label = format!("{} starts at {}", self.problem.activity_label(a), self.describe_slots(&slots));
+                    self.push(c, w, label, Kind::PreferredStarts { activities: vec![a], slots: slots.clone() });
+                }
+            }
+            "ConstraintActivityPreferredStartingTimes"
+            | "ConstraintActivitiesPreferredStartingTimes"
+            | "ConstraintSubactivitiesPreferredStartingTimes" => {
+                let acts = if name == "ConstraintActivityPreferredStartingTimes" {
+                    self.acts(c, "Activity_Id")?
+                } else {
+                    self.matching(c)?
+                };
+                let slots =
+                    self.slots(c, "Preferred_Starting_Time", "Preferred_Starting_Day", "Preferred_Starting_Hour")?;
+                let label = format!("{} activities start only at {} chosen periods", acts.len(), slots.len());
+                if !acts.is_empty() {
+                    self.push(c, w, label, Kind::PreferredStarts { activities: acts, slots });
+                }
+            }
+            "ConstraintActivityPreferredTimeSlots"
+            | "ConstraintActivitiesPreferredTimeSlots"
+            | "ConstraintSubactivitiesPreferredTimeSlots" => {
+                let acts = if name == "ConstraintActivityPreferredTimeSlots" {
+                    self.acts(c, "Activity_Id")?
+                } else {
+                    self.matching(c)?
+                };
+                let slots = self.slots(c, "Preferred_Time_Slot", "Preferred_Day", "Preferred_Hour")?;
+                let label = format!("{} activities lie only in {} chosen periods", acts.len(), slots.len());
+                if !acts.is_empty() {
+                    self.push(c, w, label, Kind::PreferredSlots { activities: acts, slots });
+                }
+            }
+            "ConstraintMinDaysBetweenActivities" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                let min_days: u16 = number(c, "MinDays")?;
+                let consecutive = flag(c, "Consecutive_If_Same_Day", false);
+                if acts.len() >= 2 && min_days > 0 {
+                    let label = format!("{} at least {min_days} day(s) apart", self.list(&acts));
+                    self.push(
+                        c,
+                        w,
+                        label,
+                        Kind::MinDaysBetween { activities: acts, min_days, consecutive_if_same_day: consecutive },
+                    );
+                }
+            }
+            "ConstraintActivitiesSameStartingTime"
+            | "ConstraintActivitiesSameStartingDay"
+            | "ConstraintActivitiesSameStartingHour"
+            | "ConstraintActivitiesNotOverlapping" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                if acts.len() >= 2 {
+                    let (what, kind) = match name {
+                        "ConstraintActivitiesSameStartingTime" => {
+                            ("start together", Kind::SameStartingTime { activities: acts.clone() })
+                        }
+                        "ConstraintActivitiesSameStartingDay" => {
+                            ("on the same day", Kind::SameStartingDay { activities: acts.clone() })
+                        }
+                        "ConstraintActivitiesSameStartingHour" => {
+                            ("at the same period", Kind::SameStartingHour { activities: acts.clone() })
+                        }
+                        _ => ("never overlap", Kind::NotOverlapping { activities: acts.clone() }),
+                    };
+                    let label = format!("{} {what}", self.list(&acts));
+                    self.push(c, w, label, kind);
+                }
+            }
+            "ConstraintTwoActivitiesConsecutive"
+            | "ConstraintTwoActivitiesOrdered"
+            | "ConstraintTwoActivitiesGrouped"
+            | "ConstraintThreeActivitiesGrouped" => {
+                let mut acts = self.acts(c, "First_Activity_Id")?;
+                acts.extend(self.acts(c, "Second_Activity_Id")?);
+                acts.extend(self.acts(c, "Third_Activity_Id")?);
+                let want = if name == "ConstraintThreeActivitiesGrouped" { 3 } else { 2 };
+                if acts.len() == want {
+                    let l = self.list(&acts);
+                    let (label, kind) = match name {
+                        "ConstraintTwoActivitiesConsecutive" => (
+                            format!("{l}: the second right after the first"),
+                            Kind::Consecutive { first: acts[0], second: acts[1] },
+                        ),
+                        "ConstraintTwoActivitiesOrdered" => (
+                            format!("{l}: the first before the second"),
+                            Kind::Ordered { first: acts[0], second: acts[1] },
+                        ),
+                        _ => (format!("{l} back to back on one day"), Kind::Grouped { activities: acts }),
+                    };
+                    self.push(c, w, label, kind);
+                }
+            }
+            "ConstraintMinGapsBetweenActivities" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                let min_gaps: u16 = number(c, "MinGaps")?;
+                if acts.len() >= 2 {
+                    let label = format!("{} at least {min_gaps} period(s) apart on the same day", self.list(&acts));
+                    self.push(c, w, label, Kind::MinGapsBetween { activities: acts, min_gaps });
+                }
+            }
+            "ConstraintActivityEndsStudentsDay" | "ConstraintActivitiesEndStudentsDay" => {
+                let acts = if name == "ConstraintActivityEndsStudentsDay" {
+                    self.acts(c, "Activity_Id")?
+                } else {
+                    self.matching(c)?
+                };
+                for a in acts {
+                    let label = format!("{} is the students' last lesson of the day", self.problem.activity_label(a));
+                    self.push(c, w, label, Kind::EndsStudentsDay { activity: a });
+                }
+            }
+            "ConstraintActivitiesMaxSimultaneousInSelectedTimeSlots"
+            | "ConstraintActivitiesOccupyMaxTimeSlotsFromSelection" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                let slots = self.slots(c, "Selected_Time_Slot", "Selected_Day", "Selected_Hour")?;
+                if name == "ConstraintActivitiesMaxSimultaneousInSelectedTimeSlots" {
+                    let max: u16 = number(c, "Max_Number_of_Simultaneous_Activities")?;
+                    let label =
+                        format!("at most {max} of {} activities at once in {} chosen periods", acts.len(), slots.len());
+                    self.push(c, w, label, Kind::MaxSimultaneousInSlots { activities: acts, slots, max });
+                } else {
+                    let max: u16 = number(c, "Max_Number_of_Occupied_Time_Slots")?;
+                    let label =
+                        format!("{} activities use at most {max} of {} chosen periods", acts.len(), slots.len());
+                    self.push(c, w, label, Kind::OccupyMaxSlotsFromSelection { activities: acts, slots, max });
+                }
+            }
+            "ConstraintActivityPreferredRoom" | "ConstraintActivityPreferredRooms" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                let rooms = self.rooms(c)?;
+                if !acts.is_empty() {
+                    let label = format!("{} in room {}", self.list(&acts), self.room_names(&rooms));
+                    self.push(c, w, label, Kind::PreferredRooms { activities: acts, rooms });
+                }
+            }
+            "ConstraintSubjectPreferredRoom"
+            | "ConstraintSubjectPreferredRooms"
+            | "ConstraintSubjectActivityTagPreferredRoom"
+            | "ConstraintSubjectActivityTagPreferredRooms"
+            | "ConstraintActivityTagPreferredRoom"
+            | "ConstraintActivityTagPreferredRooms" => {
+                let subject = c.text_of("Subject");
+                let tag = c.text_of("Activity_Tag");
+                let rooms = self.rooms(c)?;
+                let acts: Vec<u32> = self
+                    .problem
+                    .activities
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| {
+                        subject.is_none_or(|s| a.subject == s) && tag.is_none_or(|t| a.tags.iter().any(|x| x == t))
+                    })
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                if !acts.is_empty() {
+                    let who = [subject.map(|s| format!("subject {s}")), tag.map(|t| format!("tag {t}"))]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let label = format!("{who} in room {}", self.room_names(&rooms));
+                    self.push(c, w, label, Kind::PreferredRooms { activities: acts, rooms });
+                }
+            }
+            "ConstraintStudentsSetHomeRoom" | "ConstraintStudentsSetHomeRooms" => {
+                let s = self.set(c, "Students")?;
+                let rooms = self.rooms(c)?;
+                let acts: Vec<u32> = self
+                    .problem
+                    .activities
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.students == [s])
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                if !acts.is_empty() {
+                    let label = format!(
+                        "home room of {}: {}",
+                        self.problem.student_sets[s as usize].name,
+                        self.room_names(&rooms)
+                    );
+                    self.push(c, w, label, Kind::PreferredRooms { activities: acts, rooms });
+                    self.defer_home_room();
+                }
+            }
+            "ConstraintTeacherHomeRoom" | "ConstraintTeacherHomeRooms" => {
+                let t = self.teacher(c, "Teacher")?;
+                let rooms = self.rooms(c)?;
+                let acts: Vec<u32> = self
+                    .problem
+                    .activities
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.teachers == [t])
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                if !acts.is_empty() {
+                    let label = format!(
+                        "home room of teacher {}: {}",
+                        self.problem.teachers[t as usize],
+                        self.room_names(&rooms)
+                    );
+                    self.push(c, w, label, Kind::PreferredRooms { activities: acts, rooms });
+                    self.defer_home_room();
+                }
+            }
+            _ => self.rule_constraint(c, w)?,
+        }
+        Ok(())
+    }
+
+    /// Teacher(s) / students (set) shape rules.
+    fn rule_constraint(&mut self, c: &Element, w: f64) -> Result<()> {
+        let name = c.name.as_str();
+        let (who, resources): (String, Vec<Resource>) = if let Some(rest) = name.strip_prefix("ConstraintTeachers") {
+            let _ = rest;
+            ("every teacher".into(), self.all_teachers())
+        } else if name.starts_with("ConstraintTeacher") {
+            let t = self.teacher(c, "Teacher_Name")?;
+            (format!("teacher {}", self.problem.teachers[t as usize]), vec![Resource::Teacher(t)])
+        } else if name.starts_with("ConstraintStudentsSet") {
+            let s = self.set(c, "Students")?;
+            (format!("students {}", self.problem.student_sets[s as usize].name), self.set_atoms(s))
+        } else if name.starts_with("ConstraintStudents") {
+            ("all students".into(), self.all_atoms())
+        } else {
+            return Err(TimetableError::Internal(format!("{name} is listed as supported but has no reader")));
+        };
+        let teachers = name.starts_with("ConstraintTeacher");
+        let stem = name
+            .trim_start_matches("ConstraintTeachers")
+            .trim_start_matches("ConstraintTeacher")
+            .trim_start_matches("ConstraintStudentsSet")
+            .trim_start_matches("ConstraintStudents");
+        let hour_field = |field: &str, default: usize| -> Result<u16> {
+            match c.text_of(field).filter(|t| !t.is_empty()) {
+                None => Ok(default as u16),
+                Some(t) => find(&self.hour_index, t)
+                    .map(|h| h as u16)
+                    .ok_or_else(|| bad(c.line, format!("<{name}>: unknown hour \"{t}\" in <{field}>"))),
+            }
+        };
+        let (rule, what) = match stem {
+            "MaxHoursDaily" => {
+                let m = number(c, "Maximum_Hours_Daily")?;
+                (Rule::MaxHoursDaily(m), format!("at most {m} hours a day"))
+            }
+            "MinHoursDaily" => {
+                let m = number(c, "Minimum_Hours_Daily")?;
+                let allow = flag(c, "Allow_Empty_Days", teachers);
+                (Rule::MinHoursDaily { min: m, allow_empty_days: allow }, format!("at least {m} hours a day"))
+            }
+            "MaxGapsPerWeek" => {
+                let m = number(c, "Max_Gaps")?;
+                (Rule::MaxGapsPerWeek(m), format!("at most {m} gaps a week"))
+            }
+            "MaxGapsPerDay" => {
+                let m = number(c, "Max_Gaps")?;
+                (Rule::MaxGapsPerDay(m), format!("at most {m} gaps a day"))
+            }
+            "EarlyMaxBeginningsAtSecondHour" => {
+                let m = number(c, "Max_Beginnings_At_Second_Hour")?;
+                (
+                    Rule::EarlyMaxBeginningsAtSecondHour(m),
+                    format!("days start at the first period (at most {m} at the second)"),
+                )
+            }
+            "MaxHoursContinuously" => {
+                let m = number(c, "Maximum_Hours_Continuously")?;
+                (Rule::MaxHoursContinuously(m), format!("at most {m} hours in a row"))
+            }
+            "MaxDaysPerWeek" => {
+                let m = number(c, "Max_Days_Per_Week")?;
+                (Rule::MaxDaysPerWeek(m), format!("at most {m} days a week"))
+            }
+            "MinDaysPerWeek" => {
+                let m = number(c, "Minimum_Days_Per_Week")?;
+                (Rule::MinDaysPerWeek(m), format!("at least {m} days a week"))
+            }
+            "IntervalMaxDaysPerWeek" => {
+                let h = self.problem.periods.len();
+                let start = hour_field("Interval_Start_Hour", 0)?;
+                let end = hour_field("Interval_End_Hour", h)?;
+                let max = number(c, "Max_Days_Per_Week")?;
+                if start >= end {
+                    return Err(bad(c.line, format!("<{name}>: the interval is empty")));
+                }
+                (
+                    Rule::IntervalMaxDaysPerWeek { start, end, max },
+                    format!("at most {max} days with lessons from period {} on", start + 1),
+                )
+            }
+            _ => return Err(TimetableError::Internal(format!("{name} is listed as supported but has no reader"))),
+        };
+        if !resources.is_empty() {
+            self.push(c, w, format!("{who}: {what}"), Kind::ResourceRule { resources, rule });
+        }
+        Ok(())
+    }
+
+    fn list(&self, acts: &[u32]) -> String {
+        let shown: Vec<String> = acts.iter().take(4).map(|&a| self.problem.activity_label(a)).collect();
+        if acts.len() > 4 { format!("{} and {} more", shown.join(", "), acts.len() - 4) } else { shown.join(", ") }
+    }
+
+    fn room_names(&self, rooms: &[u32]) -> String {
+        rooms.iter().map(|&r| self.problem.rooms[r as usize].name.as_str()).collect::<Vec<_>>().join("/")
+    }
+
+    fn describe_slots(&self, slots: &[Slot]) -> String {
+        if slots.len() == 1 { self.problem.slot_name(slots[0]) } else { format!("one of {} periods", slots.len()) }
+    }
+}

@@ -1,0 +1,409 @@
+//! The core timetabling problem every front end compiles to: one weekly grid of days × periods,
+//! resources (teachers, atomic student groups, rooms), activities and weighted constraints.
+//!
+//! The shape follows FET's model so that FET files map onto it one to one; the district model
+//! in [`crate::school`] compiles onto it as well (shared lessons become linked activities,
+//! elective blocks become same-time groups).
+
+use serde::Serialize;
+
+/// A start position in the weekly grid: `day * periods_per_day + period`.
+pub type Slot = u16;
+
+/// Constraint weight in thousandths of a percent: 100 % is `FULL_WEIGHT`.
+pub const FULL_WEIGHT: u32 = 100_000;
+
+/// The timetabling problem.
+#[derive(Debug, Clone, Default)]
+pub struct Problem {
+    /// Institution or instance name, for reports.
+    pub name: String,
+    /// Day names, in order.
+    pub days: Vec<String>,
+    /// Period names of one day, in order; every day has the same periods.
+    pub periods: Vec<String>,
+    /// Teacher names.
+    pub teachers: Vec<String>,
+    /// Atomic student groups (FET subgroups, or a class when it is not split): the unit of clashes.
+    pub atoms: Vec<String>,
+    /// Named student sets (years, groups, subgroups, classes); each covers some atoms.
+    pub student_sets: Vec<StudentSet>,
+    /// Rooms.
+    pub rooms: Vec<Room>,
+    /// Lessons to place.
+    pub activities: Vec<Activity>,
+    /// Hard and soft constraints beyond the basic ones (no resource in two places at once,
+    /// an activity fits inside one day, a room holds its students).
+    pub constraints: Vec<Constraint>,
+}
+
+/// A named set of students.
+#[derive(Debug, Clone, Default)]
+pub struct StudentSet {
+    /// Name as the user knows it.
+    pub name: String,
+    /// Number of students (for room capacity).
+    pub size: u32,
+    /// Indices into [`Problem::atoms`].
+    pub atoms: Vec<u32>,
+}
+
+/// A room.
+#[derive(Debug, Clone, Default)]
+pub struct Room {
+    /// Name.
+    pub name: String,
+    /// Seats; `u32::MAX` when unlimited.
+    pub capacity: u32,
+}
+
+/// One lesson (or one part of a split lesson) to be placed.
+#[derive(Debug, Clone, Default)]
+pub struct Activity {
+    /// The identifier the user sees (FET's activity id).
+    pub id: u32,
+    /// Subject name.
+    pub subject: String,
+    /// Activity tags (FET) or free labels.
+    pub tags: Vec<String>,
+    /// Indices into [`Problem::teachers`].
+    pub teachers: Vec<u32>,
+    /// Indices into [`Problem::student_sets`], as given.
+    pub students: Vec<u32>,
+    /// Atoms the activity occupies (the union of its student sets' atoms, sorted, deduplicated).
+    pub atoms: Vec<u32>,
+    /// Length in periods.
+    pub duration: u16,
+    /// Students attending (for room capacity).
+    pub size: u32,
+    /// Activities split from one lesson share a group id (FET's Activity_Group_Id; 0 for none).
+    pub group: u32,
+}
+
+/// A constraint with its weight and a description in the user's words.
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    /// Weight in thousandths of a percent; `FULL_WEIGHT` and `hard` means it must hold.
+    pub weight: u32,
+    /// Must hold (FET: weight 100 %); otherwise each violation costs `weight`.
+    pub hard: bool,
+    /// How a timetabler would say it (e.g. "Teacher Smith is not available Monday 1st period").
+    pub label: String,
+    /// What it requires.
+    pub kind: Kind,
+}
+
+/// A resource that constraints can restrict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Resource {
+    /// Index into [`Problem::teachers`].
+    Teacher(u32),
+    /// Index into [`Problem::atoms`].
+    Atom(u32),
+    /// Index into [`Problem::rooms`].
+    Room(u32),
+}
+
+/// Rules on the daily and weekly shape of one teacher's or one student group's timetable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// At most this many busy periods a day.
+    MaxHoursDaily(u16),
+    /// At least this many busy periods on a day that has any (or on every day when empty days are not allowed).
+    MinHoursDaily {
+        /// Minimum periods.
+        min: u16,
+        /// Days without lessons are fine.
+        allow_empty_days: bool,
+    },
+    /// At most this many free periods between the first and last lesson of each day.
+    MaxGapsPerDay(u16),
+    /// At most this many such free periods in the whole week.
+    MaxGapsPerWeek(u16),
+    /// Days begin with the first usable period, except at most this many days that begin with the second.
+    EarlyMaxBeginningsAtSecondHour(u16),
+    /// At most this many busy periods in a row.
+    MaxHoursContinuously(u16),
+    /// At most this many days with lessons.
+    MaxDaysPerWeek(u16),
+    /// At least this many days with lessons.
+    MinDaysPerWeek(u16),
+    /// At most `max` days with a lesson in periods `start..end`.
+    IntervalMaxDaysPerWeek {
+        /// First period of the interval.
+        start: u16,
+        /// One past the last period of the interval.
+        end: u16,
+        /// Maximum days.
+        max: u16,
+    },
+}
+
+/// What a constraint requires. Activity lists hold indices into [`Problem::activities`].
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// No activity may occupy these slots (school-wide breaks).
+    Break {
+        /// Slots.
+        slots: Vec<Slot>,
+    },
+    /// The resource is not available in these slots.
+    NotAvailable {
+        /// Teacher, atom or room.
+        resource: Resource,
+        /// Slots.
+        slots: Vec<Slot>,
+    },
+    /// Each activity starts at one of these slots.
+    PreferredStarts {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Allowed starts.
+        slots: Vec<Slot>,
+    },
+    /// Every period each activity occupies is one of these slots.
+    PreferredSlots {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Allowed slots.
+        slots: Vec<Slot>,
+    },
+    /// Each activity is held in one of these rooms.
+    PreferredRooms {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Rooms (indices into [`Problem::rooms`]).
+        rooms: Vec<u32>,
+    },
+    /// Any two of the activities are at least `min_days` days apart; if `consecutive_if_same_day`
+    /// and two end up on the same day, they must be back to back.
+    MinDaysBetween {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Minimum distance in days.
+        min_days: u16,
+        /// Same-day pairs must be adjacent.
+        consecutive_if_same_day: bool,
+    },
+    /// All start at the same slot (elective blocks, shared lessons on one grid).
+    SameStartingTime {
+        /// Activities.
+        activities: Vec<u32>,
+    },
+    /// All start on the same day.
+    SameStartingDay {
+        /// Activities.
+        activities: Vec<u32>,
+    },
+    /// All start at the same period (on any days).
+    SameStartingHour {
+        /// Activities.
+        activities: Vec<u32>,
+    },
+    /// No two overlap in time.
+    NotOverlapping {
+        /// Activities.
+        activities: Vec<u32>,
+    },
+    /// `second` starts right when `first` ends, the same day.
+    Consecutive {
+        /// First activity.
+        first: u32,
+        /// Second activity.
+        second: u32,
+    },
+    /// All on one day, back to back in any order.
+    Grouped {
+        /// Activities (two or three).
+        activities: Vec<u32>,
+    },
+    /// `first` ends before `second` starts (in week order).
+    Ordered {
+        /// First activity.
+        first: u32,
+        /// Second activity.
+        second: u32,
+    },
+    /// Two of the activities on the same day have at least `min_gaps` periods between them.
+    MinGapsBetween {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Minimum free periods between.
+        min_gaps: u16,
+    },
+    /// Nothing follows the activity on its day for any of its students.
+    EndsStudentsDay {
+        /// Activity.
+        activity: u32,
+    },
+    /// In each selected slot at most `max` of the activities take place.
+    MaxSimultaneousInSlots {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Selected slots.
+        slots: Vec<Slot>,
+        /// Maximum simultaneous.
+        max: u16,
+    },
+    /// The activities together occupy at most `max` of the selected slots.
+    OccupyMaxSlotsFromSelection {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Selected slots.
+        slots: Vec<Slot>,
+        /// Maximum occupied slots.
+        max: u16,
+    },
+    /// `second` starts at one of the slots `allowed[start of first]` (shared lessons between
+    /// schools whose periods differ: the same real clock time).
+    LinkedStarts {
+        /// Leading activity.
+        first: u32,
+        /// Linked activity.
+        second: u32,
+        /// For each slot, the starts of `second` that overlap it in real time.
+        allowed: Vec<Vec<Slot>>,
+    },
+    /// A daily/weekly shape rule for each listed resource (teachers or atoms).
+    ResourceRule {
+        /// Teachers or atoms the rule applies to, each separately.
+        resources: Vec<Resource>,
+        /// The rule.
+        rule: Rule,
+    },
+}
+
+/// Where one activity was placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Placement {
+    /// Start slot, if placed.
+    pub start: Option<Slot>,
+    /// Room, if one was allocated.
+    pub room: Option<u32>,
+}
+
+/// A (possibly partial) timetable: one placement per activity, in activity order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Timetable {
+    /// Placements, indexed like [`Problem::activities`].
+    pub placements: Vec<Placement>,
+}
+
+impl Problem {
+    /// Periods per day.
+    pub fn periods_per_day(&self) -> usize {
+        self.periods.len()
+    }
+
+    /// Number of slots in the week.
+    pub fn slot_count(&self) -> usize {
+        self.days.len() * self.periods.len()
+    }
+
+    /// "Monday 3" style name of a slot.
+    pub fn slot_name(&self, slot: Slot) -> String {
+        let h = self.periods.len().max(1);
+        let (d, p) = (usize::from(slot) / h, usize::from(slot) % h);
+        format!(
+            "{} {}",
+            self.days.get(d).map(String::as_str).unwrap_or("?"),
+            self.periods.get(p).map(String::as_str).unwrap_or("?")
+        )
+    }
+
+    /// Name of a resource.
+    pub fn resource_name(&self, r: Resource) -> String {
+        let pick = |v: &Vec<String>, i: u32| v.get(i as usize).cloned().unwrap_or_default();
+        match r {
+            Resource::Teacher(i) => pick(&self.teachers, i),
+            Resource::Atom(i) => pick(&self.atoms, i),
+            Resource::Room(i) => self.rooms.get(i as usize).map(|r| r.name.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// A short description of an activity ("#12 Maths, Smith, 7A").
+    pub fn activity_label(&self, a: u32) -> String {
+        let Some(act) = self.activities.get(a as usize) else { return format!("#{a}") };
+        let teachers: Vec<&str> =
+            act.teachers.iter().filter_map(|&t| self.teachers.get(t as usize).map(String::as_str)).collect();
+        let students: Vec<&str> =
+            act.students.iter().filter_map(|&s| self.student_sets.get(s as usize).map(|s| s.name.as_str())).collect();
+        format!("#{} {} ({}; {})", act.id, act.subject, teachers.join("+"), students.join("+"))
+    }
+
+    /// Checks indices and sizes so that the solver and checker can index without bounds surprises.
+    pub fn validate(&self) -> crate::Result<()> {
+        let bad = |m: String| Err(crate::TimetableError::Model(m));
+        let h = self.periods.len();
+        if self.days.is_empty() || h == 0 {
+            return bad("the week has no days or no periods".into());
+        }
+        if h > 64 {
+            return bad(format!("{h} periods per day; at most 64 are supported"));
+        }
+        if self.slot_count() > usize::from(u16::MAX) {
+            return bad("too many slots in the week".into());
+        }
+        let slots = self.slot_count();
+        for (i, a) in self.activities.iter().enumerate() {
+            if a.duration == 0 || usize::from(a.duration) > h {
+                return bad(format!(
+                    "activity {} lasts {} periods but a day has {h}",
+                    self.activity_label(i as u32),
+                    a.duration
+                ));
+            }
+            if a.teachers.iter().any(|&t| t as usize >= self.teachers.len())
+                || a.atoms.iter().any(|&x| x as usize >= self.atoms.len())
+                || a.students.iter().any(|&s| s as usize >= self.student_sets.len())
+            {
+                return bad(format!("activity #{} refers to an unknown teacher or student set", a.id));
+            }
+        }
+        let n = self.activities.len();
+        let acts_ok = |v: &[u32]| v.iter().all(|&a| (a as usize) < n);
+        let slots_ok = |v: &[Slot]| v.iter().all(|&s| usize::from(s) < slots);
+        let res_ok = |r: &Resource| match *r {
+            Resource::Teacher(i) => (i as usize) < self.teachers.len(),
+            Resource::Atom(i) => (i as usize) < self.atoms.len(),
+            Resource::Room(i) => (i as usize) < self.rooms.len(),
+        };
+        for c in &self.constraints {
+            let ok = match &c.kind {
+                Kind::Break { slots: s } => slots_ok(s),
+                Kind::NotAvailable { resource, slots: s } => res_ok(resource) && slots_ok(s),
+                Kind::PreferredStarts { activities, slots: s } | Kind::PreferredSlots { activities, slots: s } => {
+                    acts_ok(activities) && slots_ok(s)
+                }
+                Kind::PreferredRooms { activities, rooms } => {
+                    acts_ok(activities) && rooms.iter().all(|&r| (r as usize) < self.rooms.len())
+                }
+                Kind::MinDaysBetween { activities, .. }
+                | Kind::SameStartingTime { activities }
+                | Kind::SameStartingDay { activities }
+                | Kind::SameStartingHour { activities }
+                | Kind::NotOverlapping { activities }
+                | Kind::Grouped { activities }
+                | Kind::MinGapsBetween { activities, .. } => acts_ok(activities),
+                Kind::Consecutive { first, second } | Kind::Ordered { first, second } => acts_ok(&[*first, *second]),
+                Kind::EndsStudentsDay { activity } => acts_ok(&[*activity]),
+                Kind::MaxSimultaneousInSlots { activities, slots: s, .. }
+                | Kind::OccupyMaxSlotsFromSelection { activities, slots: s, .. } => acts_ok(activities) && slots_ok(s),
+                Kind::LinkedStarts { first, second, allowed } => {
+                    acts_ok(&[*first, *second]) && allowed.len() == slots && allowed.iter().all(|v| slots_ok(v))
+                }
+                Kind::ResourceRule { resources, rule } => {
+                    resources.iter().all(|r| res_ok(r) && !matches!(r, Resource::Room(_)))
+                        && match *rule {
+                            Rule::IntervalMaxDaysPerWeek { start, end, .. } => start < end && usize::from(end) <= h,
+                            _ => true,
+                        }
+                }
+            };
+            if !ok {
+                return bad(format!("constraint \"{}\" refers to an unknown activity, resource or slot", c.label));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1155 @@
+//! The local search: incremental cost bookkeeping over a full assignment, a tabu search that
+//! drives hard violations to zero, then late-acceptance hill climbing on the soft penalty.
+
+use crate::compile::{Compiled, DynKind, RuleKind};
+use crate::model::{Rule, Slot};
+
+const NONE: u16 = u16::MAX;
+
+/// A small, fast, seedable generator (xoshiro256**), so results depend only on the seed.
+#[derive(Debug, Clone)]
+pub(crate) struct Rng([u64; 4]);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        let mut z = seed;
+        let mut next = || {
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut x = z;
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            x ^ (x >> 31)
+        };
+        Rng([next(), next(), next(), next()])
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        let s = &mut self.0;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (((self.next_u64() >> 32) * (n as u64)) >> 32) as usize
+    }
+
+    /// True with probability `p_per_mille / 1000`.
+    pub(crate) fn chance(&mut self, p_per_mille: u64) -> bool {
+        self.next_u64() % 1000 < p_per_mille
+    }
+}
+
+/// The search state: one placement per activity plus every cached count.
+pub(crate) struct State<'a> {
+    c: &'a Compiled,
+    pub start: Vec<u16>,
+    pub kidx: Vec<u32>,
+    /// Index into `c.rooms[a]`, or `NONE`.
+    pub room: Vec<u16>,
+    occ: Vec<u16>,
+    busy: Vec<u64>,
+    occ_room: Vec<u16>,
+    cons_cost: Vec<i64>,
+    /// Per-slot counters for max-simultaneous / occupy-max constraints (empty for the others).
+    cons_cnt: Vec<Vec<u16>>,
+    cons_aux: Vec<i64>,
+    day_vals: Vec<[i32; 2]>,
+    rule_sums: Vec<[i32; 2]>,
+    rule_cost: Vec<i64>,
+    pub hard: i64,
+    pub soft: i64,
+    /// Hard violations weighted by how long each has resisted repair (breakout weights);
+    /// the hard phase minimises this instead of `hard`.
+    pub whard: i64,
+    w_res: Vec<i64>,
+    w_room: Vec<i64>,
+    w_rule: Vec<i64>,
+    w_cons: Vec<i64>,
+    /// While true, move evaluation ignores the soft penalty.
+    pub hard_only: bool,
+}
+
+impl<'a> State<'a> {
+    pub(crate) fn new(c: &'a Compiled) -> Self {
+        let nres = c.res_acts.len();
+        let mut st = State {
+            c,
+            start: vec![NONE; c.n],
+            kidx: vec![0; c.n],
+            room: vec![NONE; c.n],
+            occ: vec![0; nres * c.ns],
+            busy: vec![0; nres * c.nd],
+            occ_room: vec![0; c.nr * c.ns],
+            cons_cost: vec![0; c.cons.len()],
+            cons_cnt: c
+                .cons
+                .iter()
+                .map(|k| match k.kind {
+                    DynKind::MaxSimultaneous { .. } | DynKind::OccupyMax { .. } => vec![0; c.ns],
+                    _ => Vec::new(),
+                })
+                .collect(),
+            cons_aux: vec![0; c.cons.len()],
+            day_vals: vec![[0, 0]; c.rules.len() * c.nd],
+            rule_sums: vec![[0, 0]; c.rules.len()],
+            rule_cost: vec![0; c.rules.len()],
+            hard: 0,
+            soft: 0,
+            whard: 0,
+            w_res: vec![1; nres],
+            w_room: vec![1; c.nr],
+            w_rule: vec![1; c.rules.len()],
+            w_cons: vec![1; c.cons.len()],
+            hard_only: false,
+        };
+        // Rules start from an empty week; resources without any activity are never judged.
+        for r in 0..nres {
+            if c.res_acts[r].is_empty() {
+                continue;
+            }
+            for d in 0..c.nd {
+                st.update_rules(r, d);
+            }
+        }
+        for ci in 0..c.cons.len() {
+            st.update_cons(ci);
+        }
+        st
+    }
+
+    fn add_cost(&mut self, hard: bool, weight: i64, dyn_weight: i64, delta: i64) {
+        if hard {
+            self.hard += delta;
+            self.whard += delta * dyn_weight;
+        } else {
+            self.soft += delta * weight;
+        }
+    }
+
+    /// Places `a` at its `k`-th domain start (time only).
+    pub(crate) fn insert_time(&mut self, a: usize, k: usize) {
+        let c = self.c;
+        let s = usize::from(c.domain[a][k]);
+        self.start[a] = s as u16;
+        self.kidx[a] = k as u32;
+        self.hard += c.dom_hard[a][k];
+        self.whard += c.dom_hard[a][k];
+        self.soft += c.dom_soft[a][k];
+        let du = usize::from(c.dur[a]);
+        let d = s / c.h;
+        for &r in &c.res[a] {
+            let r = r as usize;
+            let base = r * c.ns;
+            for x in s..s + du {
+                let o = &mut self.occ[base + x];
+                if *o >= 1 {
+                    self.hard += 1;
+                    self.whard += self.w_res[r];
+                }
+                *o += 1;
+                if *o == 1 {
+                    self.busy[r * c.nd + d] |= 1u64 << (x - d * c.h);
+                }
+            }
+            self.update_rules(r, d);
+        }
+        self.touch_cons(a, s, du, true);
+    }
+
+    /// Takes `a` off the grid (time only; its room must already be cleared).
+    pub(crate) fn remove_time(&mut self, a: usize) {
+        let c = self.c;
+        let s = usize::from(self.start[a]);
+        let k = self.kidx[a] as usize;
+        self.hard -= c.dom_hard[a][k];
+        self.whard -= c.dom_hard[a][k];
+        self.soft -= c.dom_soft[a][k];
+        self.start[a] = NONE;
+        let du = usize::from(c.dur[a]);
+        let d = s / c.h;
+        for &r in &c.res[a] {
+            let r = r as usize;
+            let base = r * c.ns;
+            for x in s..s + du {
+                let o = &mut self.occ[base + x];
+                *o -= 1;
+                if *o >= 1 {
+                    self.hard -= 1;
+                    self.whard -= self.w_res[r];
+                }
+                if *o == 0 {
+                    self.busy[r * c.nd + d] &= !(1u64 << (x - d * c.h));
+                }
+            }
+            self.update_rules(r, d);
+        }
+        self.touch_cons(a, s, du, false);
+    }
+
+    fn touch_cons(&mut self, a: usize, s: usize, du: usize, added: bool) {
+        let c = self.c;
+        for &ci in &c.act_cons[a] {
+            let ci = ci as usize;
+            match &c.cons[ci].kind {
+                DynKind::MaxSimultaneous { selected, max, .. } => {
+                    let mut delta = 0;
+                    let cnt = &mut self.cons_cnt[ci];
+                    for x in s..s + du {
+                        if !selected[x] {
+                            continue;
+                        }
+                        if added {
+                            cnt[x] += 1;
+                            if cnt[x] > *max {
+                                delta += 1;
+                            }
+                        } else {
+                            if cnt[x] > *max {
+                                delta -= 1;
+                            }
+                            cnt[x] -= 1;
+                        }
+                    }
+                    self.cons_cost[ci] += delta;
+                    let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                    self.add_cost(h, w, self.w_cons[ci], delta);
+                }
+                DynKind::OccupyMax { selected, max, .. } => {
+                    let cnt = &mut self.cons_cnt[ci];
+                    let mut occupied = self.cons_aux[ci];
+                    for x in s..s + du {
+                        if !selected[x] {
+                            continue;
+                        }
+                        if added {
+                            cnt[x] += 1;
+                            if cnt[x] == 1 {
+                                occupied += 1;
+                            }
+                        } else {
+                            cnt[x] -= 1;
+                            if cnt[x] == 0 {
+                                occupied -= 1;
+                            }
+                        }
+                    }
+                    self.cons_aux[ci] = occupied;
+                    let new = (occupied - i64::from(*max)).max(0);
+                    let delta = new - self.cons_cost[ci];
+                    self.cons_cost[ci] = new;
+                    let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                    self.add_cost(h, w, self.w_cons[ci], delta);
+                }
+                _ => self.update_cons(ci),
+            }
+        }
+    }
+
+    fn update_cons(&mut self, ci: usize) {
+        let new = self.eval_cons(ci);
+        let delta = new - self.cons_cost[ci];
+        if delta != 0 {
+            self.cons_cost[ci] = new;
+            let (h, w) = (self.c.cons[ci].hard, self.c.cons[ci].weight);
+            self.add_cost(h, w, self.w_cons[ci], delta);
+        }
+    }
+
+    fn pos(&self, a: u32) -> Option<(usize, usize, usize)> {
+        let s = self.start[a as usize];
+        if s == NONE {
+            return None;
+        }
+        let s = usize::from(s);
+        Some((s / self.c.h, s % self.c.h, usize::from(self.c.dur[a as usize])))
+    }
+
+    fn eval_cons(&self, ci: usize) -> i64 {
+        let c = self.c;
+        match &c.cons[ci].kind {
+            DynKind::MinDays { acts, min_days, consecutive } => {
+                let md = usize::from(*min_days);
+                let mut k = 0i64;
+                for (i, &a) in acts.iter().enumerate() {
+                    let Some((da, qa, ua)) = self.pos(a) else { continue };
+                    for &b in &acts[i + 1..] {
+                        let Some((db, qb, ub)) = self.pos(b) else { continue };
+                        let dist = da.abs_diff(db);
+                        if dist < md {
+                            k += (md - dist) as i64;
+                            if dist == 0 && *consecutive && !c.adjacent(da, qa + ua, qb) && !c.adjacent(da, qb + ub, qa)
+                            {
+                                k += 1;
+                            }
+                        }
+                    }
+                }
+                k
+            }
+            DynKind::SameTime(acts) => self.disagreement(acts, |d, q| d * c.h + q),
+            DynKind::SameDay(acts) => self.disagreement(acts, |d, _| d),
+            DynKind::SameHour(acts) => self.disagreement(acts, |_, q| q),
+            DynKind::NotOverlapping(acts) => {
+                let mut k = 0;
+                for (i, &a) in acts.iter().enumerate() {
+                    let Some((da, qa, ua)) = self.pos(a) else { continue };
+                    for &b in &acts[i + 1..] {
+                        let Some((db, qb, ub)) = self.pos(b) else { continue };
+                        if da == db && qa < qb + ub && qb < qa + ua {
+                            k += 1;
+                        }
+                    }
+                }
+                k
+            }
+            DynKind::Consecutive(a, b) => match (self.pos(*a), self.pos(*b)) {
+                (Some((da, qa, ua)), Some((db, qb, _))) => i64::from(!(da == db && c.adjacent(da, qa + ua, qb))),
+                _ => 0,
+            },
+            DynKind::Grouped(acts) => {
+                let mut v: Vec<(usize, usize, usize)> =
+                    acts.iter().filter_map(|&a| self.pos(a)).map(|(d, q, u)| (d, q, q + u)).collect();
+                v.sort_unstable();
+                i64::from(!v.windows(2).all(|w| w[0].0 == w[1].0 && c.adjacent(w[0].0, w[0].2, w[1].1)))
+            }
+            DynKind::Ordered(a, b) => match (self.pos(*a), self.pos(*b)) {
+                (Some((da, qa, ua)), Some((db, qb, _))) => i64::from(da * c.h + qa + ua > db * c.h + qb),
+                _ => 0,
+            },
+            DynKind::MinGaps { acts, min_gaps } => {
+                let g = usize::from(*min_gaps);
+                let mut k = 0;
+                for (i, &a) in acts.iter().enumerate() {
+                    let Some((da, qa, ua)) = self.pos(a) else { continue };
+                    for &b in &acts[i + 1..] {
+                        let Some((db, qb, ub)) = self.pos(b) else { continue };
+                        if da == db && !(qa + ua + g <= qb || qb + ub + g <= qa) {
+                            k += 1;
+                        }
+                    }
+                }
+                k
+            }
+            DynKind::Linked { first, second, allowed } => {
+                let (s1, s2) = (self.start[*first as usize], self.start[*second as usize]);
+                if s1 == NONE || s2 == NONE { 0 } else { i64::from(!allowed[usize::from(s1)].contains(&s2)) }
+            }
+            // Kept incrementally in `touch_cons`.
+            DynKind::MaxSimultaneous { .. } | DynKind::OccupyMax { .. } => self.cons_cost[ci],
+        }
+    }
+
+    /// Placed activities whose key differs from the most common key.
+    fn disagreement(&self, acts: &[u32], key: impl Fn(usize, usize) -> usize) -> i64 {
+        let keys: Vec<usize> = acts.iter().filter_map(|&a| self.pos(a)).map(|(d, q, _)| key(d, q)).collect();
+        let mut best = 0;
+        for &x in &keys {
+            best = best.max(keys.iter().filter(|&&y| y == x).count());
+        }
+        (keys.len() - best) as i64
+    }
+
+    fn update_rules(&mut self, r: usize, d: usize) {
+        let c = self.c;
+        let (lo, hi) = (c.rule_start[r], c.rule_start[r + 1]);
+        if lo == hi {
+            return;
+        }
+        let m = self.busy[r * c.nd + d];
+        let u = c.unusable[r * c.nd + d];
+        let hours = m.count_ones() as i32;
+        let (first, last) =
+            if m == 0 { (0, 0) } else { (m.trailing_zeros() as usize, 63 - m.leading_zeros() as usize) };
+        let gaps = if m == 0 {
+            0
+        } else {
+            let span = (u64::MAX >> (63 - last)) & (u64::MAX << first);
+            (span & !m & !u).count_ones() as i32
+        };
+        for ri in lo..hi {
+            let rule = &c.rules[ri];
+            let (sep, agg): (i32, i32) = match &rule.kind {
+                RuleKind::Shape(shape) => match *shape {
+                    Rule::MaxHoursDaily(x) => ((hours - i32::from(x)).max(0), 0),
+                    Rule::MinHoursDaily { min, allow_empty_days } => {
+                        if hours == 0 && allow_empty_days {
+                            (0, 0)
+                        } else {
+                            ((i32::from(min) - hours).max(0), 0)
+                        }
+                    }
+                    Rule::MaxGapsPerDay(x) => ((gaps - i32::from(x)).max(0), 0),
+                    Rule::MaxGapsPerWeek(_) => (0, gaps),
+                    Rule::EarlyMaxBeginningsAtSecondHour(_) => {
+                        if m == 0 {
+                            (0, 0)
+                        } else {
+                            let before = ((1u64 << first) - 1) & !u;
+                            let b = before.count_ones() as i32;
+                            if b >= 1 { (b - 1, 1) } else { (0, 0) }
+                        }
+                    }
+                    Rule::MaxHoursContinuously(x) => {
+                        let mut rest = m;
+                        let mut k = 0;
+                        while rest != 0 {
+                            let tz = rest.trailing_zeros();
+                            let run = (!(rest >> tz)).trailing_zeros();
+                            k += (run as i32 - i32::from(x)).max(0);
+                            rest &= !((u64::MAX >> (64 - run)) << tz);
+                        }
+                        (k, 0)
+                    }
+                    Rule::MaxDaysPerWeek(_) | Rule::MinDaysPerWeek(_) => (0, i32::from(m != 0)),
+                    Rule::IntervalMaxDaysPerWeek { start, end, .. } => {
+                        let mask = (u64::MAX << start) & (u64::MAX >> (64 - u32::from(end)));
+                        (0, i32::from(m & mask != 0))
+                    }
+                },
+                RuleKind::EndsDay(acts) => {
+                    let mut k = 0;
+                    for &a in acts {
+                        if let Some((da, qa, ua)) = self.pos(a)
+                            && da == d
+                            && (m >> (qa + ua)) != 0
+                        {
+                            k += 1;
+                        }
+                    }
+                    (k, 0)
+                }
+            };
+            let slot = &mut self.day_vals[ri * c.nd + d];
+            let old = *slot;
+            if old == [sep, agg] {
+                continue;
+            }
+            *slot = [sep, agg];
+            let sums = &mut self.rule_sums[ri];
+            sums[0] += sep - old[0];
+            sums[1] += agg - old[1];
+            let (s0, s1) = (sums[0], sums[1]);
+            let weekly = match &rule.kind {
+                RuleKind::Shape(Rule::MaxGapsPerWeek(x))
+                | RuleKind::Shape(Rule::EarlyMaxBeginningsAtSecondHour(x))
+                | RuleKind::Shape(Rule::MaxDaysPerWeek(x)) => (s1 - i32::from(*x)).max(0),
+                RuleKind::Shape(Rule::MinDaysPerWeek(x)) => (i32::from(*x) - s1).max(0),
+                RuleKind::Shape(Rule::IntervalMaxDaysPerWeek { max, .. }) => (s1 - i32::from(*max)).max(0),
+                _ => 0,
+            };
+            let new = i64::from(s0 + weekly);
+            let delta = new - self.rule_cost[ri];
+            self.rule_cost[ri] = new;
+            let (h, w) = (rule.hard, rule.weight);
+            self.add_cost(h, w, self.w_rule[ri], delta);
+        }
+    }
+
+    /// Best room for `a` starting at `s` (with `a` itself off the grid): (candidate index, hard, soft).
+    fn best_room(&self, a: usize, s: usize) -> (u16, i64, i64) {
+        let c = self.c;
+        let cands = &c.rooms[a];
+        if cands.is_empty() {
+            return (NONE, 0, 0);
+        }
+        let du = usize::from(c.dur[a]);
+        let mut best = (NONE, i64::MAX, i64::MAX);
+        for (j, &r) in cands.iter().enumerate() {
+            let r = r as usize;
+            let mut hard = c.room_hard[a][j];
+            let mut soft = c.room_soft[a][j];
+            let occ = &self.occ_room[r * c.ns + s..r * c.ns + s + du];
+            for (o, x) in occ.iter().zip(s..) {
+                hard += i64::from(*o >= 1) * self.w_room[r] + i64::from(c.room_na_hard[r][x]);
+                soft += c.room_na_soft[r][x];
+            }
+            if (hard, soft) < (best.1, best.2) {
+                best = (j as u16, hard, soft);
+                if hard == 0 && soft == 0 {
+                    break;
+                }
+            }
+        }
+        best
+    }
+
+    pub(crate) fn set_room(&mut self, a: usize, j: u16) {
+        if j == NONE {
+            return;
+        }
+        let c = self.c;
+        let (j, s, du) = (usize::from(j), usize::from(self.start[a]), usize::from(c.dur[a]));
+        let r = c.rooms[a][j] as usize;
+        self.room[a] = j as u16;
+        self.hard += c.room_hard[a][j];
+        self.whard += c.room_hard[a][j];
+        self.soft += c.room_soft[a][j];
+        for x in s..s + du {
+            let o = &mut self.occ_room[r * c.ns + x];
+            if *o >= 1 {
+                self.hard += 1;
+                self.whard += self.w_room[r];
+            }
+            *o += 1;
+            self.hard += i64::from(c.room_na_hard[r][x]);
+            self.whard += i64::from(c.room_na_hard[r][x]);
+            self.soft += c.room_na_soft[r][x];
+        }
+    }
+
+    pub(crate) fn clear_room(&mut self, a: usize) {
+        let j = self.room[a];
+        if j == NONE {
+            return;
+        }
+        let c = self.c;
+        let (j, s, du) = (usize::from(j), usize::from(self.start[a]), usize::from(c.dur[a]));
+        let r = c.rooms[a][j] as usize;
+        self.room[a] = NONE;
+        self.hard -= c.room_hard[a][j];
+        self.whard -= c.room_hard[a][j];
+        self.soft -= c.room_soft[a][j];
+        for x in s..s + du {
+            let o = &mut self.occ_room[r * c.ns + x];
+            *o -= 1;
+            if *o >= 1 {
+                self.hard -= 1;
+                self.whard -= self.w_room[r];
+            }
+            self.hard -= i64::from(c.room_na_hard[r][x]);
+            self.whard -= i64::from(c.room_na_hard[r][x]);
+            self.soft -= c.room_na_soft[r][x];
+        }
+    }
+
+    pub(crate) fn place(&mut self, a: usize, k: usize) {
+        self.insert_time(a, k);
+        let (j, _, _) = self.best_room(a, usize::from(self.start[a]));
+        self.set_room(a, j);
+    }
+
+    pub(crate) fn unplace(&mut self, a: usize) {
+        self.clear_room(a);
+        self.remove_time(a);
+    }
+
+    /// Cost of `a` at each domain start, with `a` currently off the grid.
+    fn evaluate_all(&mut self, a: usize, out: &mut Vec<(i64, i64)>, hards: &mut Vec<i64>) {
+        out.clear();
+        hards.clear();
+        for k in 0..self.c.domain[a].len() {
+            self.insert_time(a, k);
+            let (j, rh, rs) = self.best_room(a, usize::from(self.start[a]));
+            out.push((self.whard + rh, if self.hard_only { 0 } else { self.soft + rs }));
+            // The true hard count: the room's weighted clashes are recounted unweighted.
+            let room_true =
+                if j == NONE { 0 } else { self.room_true_hard(a, usize::from(self.start[a]), usize::from(j)) };
+            hards.push(self.hard + room_true);
+            self.remove_time(a);
+        }
+    }
+
+    fn room_true_hard(&self, a: usize, s: usize, j: usize) -> i64 {
+        let c = self.c;
+        let r = c.rooms[a][j] as usize;
+        let mut hard = c.room_hard[a][j];
+        for x in s..s + usize::from(c.dur[a]) {
+            hard += i64::from(self.occ_room[r * c.ns + x] >= 1) + i64::from(c.room_na_hard[r][x]);
+        }
+        hard
+    }
+
+    /// Raises by one the weight of every hard requirement broken right now (breakout).
+    fn bump_weights(&mut self) {
+        let c = self.c;
+        for r in 0..self.w_res.len() {
+            let extra: i64 = self.occ[r * c.ns..(r + 1) * c.ns].iter().map(|&o| i64::from(o.saturating_sub(1))).sum();
+            if extra > 0 {
+                self.w_res[r] += 1;
+                self.whard += extra;
+            }
+        }
+        for r in 0..c.nr {
+            let extra: i64 =
+                self.occ_room[r * c.ns..(r + 1) * c.ns].iter().map(|&o| i64::from(o.saturating_sub(1))).sum();
+            if extra > 0 {
+                self.w_room[r] += 1;
+                self.whard += extra;
+            }
+        }
+        for ri in 0..c.rules.len() {
+            if c.rules[ri].hard && self.rule_cost[ri] > 0 {
+                self.w_rule[ri] += 1;
+                self.whard += self.rule_cost[ri];
+            }
+        }
+        for ci in 0..c.cons.len() {
+            if c.cons[ci].hard && self.cons_cost[ci] > 0 {
+                self.w_cons[ci] += 1;
+                self.whard += self.cons_cost[ci];
+            }
+        }
+    }
+
+    /// Whether `a` takes part in some hard violation.
+    fn conflicted(&self, a: usize) -> bool {
+        let c = self.c;
+        if self.start[a] == NONE {
+            return true;
+        }
+        let k = self.kidx[a] as usize;
+        if c.dom_hard[a][k] > 0 {
+            return true;
+        }
+        let s = usize::from(self.start[a]);
+        let du = usize::from(c.dur[a]);
+        for &r in &c.res[a] {
+            let base = r as usize * c.ns;
+            if self.occ[base + s..base + s + du].iter().any(|&o| o > 1) {
+                return true;
+            }
+            for ri in c.rule_start[r as usize]..c.rule_start[r as usize + 1] {
+                if c.rules[ri].hard && self.rule_cost[ri] > 0 {
+                    return true;
+                }
+            }
+        }
+        if self.room[a] != NONE {
+            let j = usize::from(self.room[a]);
+            let r = c.rooms[a][j] as usize;
+            if c.room_hard[a][j] > 0 || (s..s + du).any(|x| self.occ_room[r * c.ns + x] > 1 || c.room_na_hard[r][x] > 0)
+            {
+                return true;
+            }
+        }
+        c.act_cons[a].iter().any(|&ci| c.cons[ci as usize].hard && self.cons_cost[ci as usize] > 0)
+    }
+
+    /// Recomputes both totals from the cached parts (a consistency check for tests).
+    #[cfg(test)]
+    pub(crate) fn recount(&self) -> (i64, i64) {
+        let mut fresh = State::new(self.c);
+        for a in 0..self.c.n {
+            if self.start[a] != NONE {
+                fresh.insert_time(a, self.kidx[a] as usize);
+                fresh.set_room(a, self.room[a]);
+            }
+        }
+        (fresh.hard, fresh.soft)
+    }
+}
+
+/// Result of one search run.
+#[derive(Debug, Clone)]
+pub(crate) struct RunResult {
+    pub start: Vec<Slot>,
+    pub room: Vec<Option<u32>>,
+    pub hard: i64,
+    pub soft: i64,
+    pub iterations: u64,
+}
+
+/// Controls of one run.
+pub(crate) struct RunControl<'s> {
+    pub seed: u64,
+    pub max_iterations: Option<u64>,
+    pub stop: &'s (dyn Fn() -> bool + Sync),
+    pub on_feasible: &'s (dyn Fn() + Sync),
+    /// Activities placed in advance (e.g. pinned by hand): (activity, domain index).
+    pub fixed: &'s [Option<usize>],
+}
+
+struct Best {
+    hard: i64,
+    soft: i64,
+    start: Vec<u16>,
+    kidx: Vec<u32>,
+    room: Vec<u16>,
+}
+
+impl Best {
+    fn offer(&mut self, st: &State<'_>) {
+        if (st.hard, st.soft) < (self.hard, self.soft) {
+            self.hard = st.hard;
+            self.soft = st.soft;
+            self.start.clone_from(&st.start);
+            self.kidx.clone_from(&st.kidx);
+            self.room.clone_from(&st.room);
+        }
+    }
+}
+
+/// One complete search: construction, hard phase, soft phase.
+pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
+    let mut rng = Rng::new(ctl.seed);
+    let mut st = State::new(c);
+    let mut iter: u64 = 0;
+    let budget_left = |iter: u64| ctl.max_iterations.is_none_or(|m| iter < m);
+    let mut stopped = false;
+
+    // Construction: most constrained first, each at its cheapest start.
+    let mut order: Vec<usize> = (0..c.n).collect();
+    let keys: Vec<(usize, usize, u64)> = (0..c.n)
+        .map(|a| (c.domain[a].len(), usize::MAX - c.res[a].len() * usize::from(c.dur[a]), rng.next_u64()))
+        .collect();
+    order.sort_by_key(|&a| keys[a]);
+    let mut costs = Vec::new();
+    let mut hards = Vec::new();
+    let mut ties = Vec::new();
+    for (i, &a) in order.iter().enumerate() {
+        if let Some(k) = ctl.fixed.get(a).copied().flatten() {
+            st.place(a, k);
+            continue;
+        }
+        if !stopped && i.is_multiple_of(16) && (ctl.stop)() {
+            stopped = true;
+        }
+        if stopped {
+            st.place(a, 0);
+            continue;
+        }
+        st.evaluate_all(a, &mut costs, &mut hards);
+        let k = pick_min(&costs, &mut ties, &mut rng, |_| true);
+        st.place(a, k.unwrap_or(0));
+    }
+    let mut best =
+        Best { hard: st.hard, soft: st.soft, start: st.start.clone(), kidx: st.kidx.clone(), room: st.room.clone() };
+    let mut feasible = st.hard == 0;
+    if feasible {
+        (ctl.on_feasible)();
+    }
+    let movable: Vec<usize> = (0..c.n).filter(|&a| ctl.fixed.get(a).copied().flatten().is_none()).collect();
+
+    // Hard phase: tabu search on the activities in conflict.
+    let mut tabu: Vec<Vec<u64>> = (0..c.n).map(|a| vec![0; c.domain[a].len()]).collect();
+    let mut conflicted = Vec::new();
+    let mut partners: Vec<usize> = Vec::new();
+    st.hard_only = false;
+    let mut swaps: Vec<(usize, usize, usize)> = Vec::new();
+    const SWAP_SAMPLES: usize = 16;
+    const STAGNATION: u32 = 1000;
+    const EJECT_TRIES: usize = 4;
+    let (mut top, mut clash, mut costs_b, mut hards_b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut stagnant = 0u32;
+    while st.hard > 0 && !stopped && !movable.is_empty() {
+        iter += 1;
+        if !budget_left(iter) || (iter.is_multiple_of(8) && (ctl.stop)()) {
+            break;
+        }
+        let mut a = usize::MAX;
+        for _ in 0..32 {
+            let x = movable[rng.below(movable.len())];
+            if st.conflicted(x) {
+                a = x;
+                break;
+            }
+        }
+        if a == usize::MAX {
+            conflicted.clear();
+            conflicted.extend(movable.iter().copied().filter(|&x| st.conflicted(x)));
+            if conflicted.is_empty() {
+                // Hard cost without a conflicted activity cannot happen; stop rather than spin.
+                break;
+            }
+            a = conflicted[rng.below(conflicted.len())];
+        }
+        let old_k = st.kidx[a] as usize;
+        let old_start = st.start[a];
+        // Swap partners: activities of the same length sharing a teacher or students with `a`.
+        partners.clear();
+        if !c.res[a].is_empty() {
+            for _ in 0..SWAP_SAMPLES {
+                let r = c.res[a][rng.below(c.res[a].len())] as usize;
+                let b = c.res_acts[r][rng.below(c.res_acts[r].len())] as usize;
+                if b != a
+                    && c.dur[b] == c.dur[a]
+                    && st.start[b] != old_start
+                    && ctl.fixed.get(b).copied().flatten().is_none()
+                    && !partners.contains(&b)
+                {
+                    partners.push(b);
+                }
+            }
+        }
+        let before = st.whard;
+        st.unplace(a);
+        st.evaluate_all(a, &mut costs, &mut hards);
+        let singles = costs.len();
+        // Each swap is scored as a pseudo-entry after the single moves: (b, a's new k, b's new k).
+        swaps.clear();
+        for &b in &partners {
+            let (Ok(ka), Ok(kb)) = (c.domain[a].binary_search(&st.start[b]), c.domain[b].binary_search(&old_start))
+            else {
+                continue;
+            };
+            let (old_kb, old_rb) = (st.kidx[b] as usize, st.room[b]);
+            st.unplace(b);
+            st.place(a, ka);
+            st.place(b, kb);
+            costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
+            hards.push(st.hard);
+            swaps.push((b, ka, kb));
+            st.unplace(b);
+            st.unplace(a);
+            st.insert_time(b, old_kb);
+            st.set_room(b, old_rb);
+        }
+        // Ejections: put `a` at one of its two cheapest new starts and move one lesson it then
+        // clashes with to that lesson's best start (entries share the swap representation).
+        top.clear();
+        top.extend((0..singles).filter(|&k| k != old_k));
+        top.sort_by_key(|&k| costs[k]);
+        top.truncate(EJECT_TRIES);
+        for &ka in top.iter() {
+            st.place(a, ka);
+            clash.clear();
+            let (sa, da) = (usize::from(st.start[a]), usize::from(c.dur[a]));
+            for &r in &c.res[a] {
+                for &b in &c.res_acts[r as usize] {
+                    let b = b as usize;
+                    if b == a || clash.contains(&b) || ctl.fixed.get(b).copied().flatten().is_some() {
+                        continue;
+                    }
+                    let sb = usize::from(st.start[b]);
+                    if sb / c.h == sa / c.h && sb < sa + da && sa < sb + usize::from(c.dur[b]) {
+                        clash.push(b);
+                    }
+                }
+            }
+            if !clash.is_empty() {
+                let b = clash[rng.below(clash.len())];
+                let (old_kb, old_rb) = (st.kidx[b] as usize, st.room[b]);
+                st.unplace(b);
+                st.evaluate_all(b, &mut costs_b, &mut hards_b);
+                let tabu_b = &tabu[b];
+                if let Some(kb) = pick_min(&costs_b, &mut ties, &mut rng, |k| k != old_kb && tabu_b[k] <= iter) {
+                    costs.push(costs_b[kb]);
+                    hards.push(hards_b[kb]);
+                    swaps.push((b, ka, kb));
+                }
+                st.insert_time(b, old_kb);
+                st.set_room(b, old_rb);
+            }
+            st.unplace(a);
+        }
+        let choice = if rng.chance(15) {
+            rng.below(singles)
+        } else {
+            let best_hard = best.hard;
+            let tabu_a = &tabu[a];
+            let tabu_ref = &tabu;
+            let swaps_ref = &swaps;
+            let hards_ref = &hards;
+            pick_min(&costs, &mut ties, &mut rng, |k| {
+                let free = if k < singles {
+                    tabu_a[k] <= iter
+                } else {
+                    let (b, ka, kb) = swaps_ref[k - singles];
+                    tabu_a[ka] <= iter && tabu_ref[b][kb] <= iter
+                };
+                free || hards_ref[k] < best_hard
+            })
+            .unwrap_or_else(|| rng.below(singles))
+        };
+        if choice < singles {
+            st.place(a, choice);
+            if choice != old_k {
+                tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
+            }
+        } else {
+            let (b, ka, kb) = swaps[choice - singles];
+            let old_kb = st.kidx[b] as usize;
+            st.unplace(b);
+            st.place(a, ka);
+            st.place(b, kb);
+            tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
+            tabu[b][old_kb] = iter + 7 + rng.below(10) as u64;
+        }
+        if st.whard >= before {
+            stagnant += 1;
+            if stagnant >= STAGNATION {
+                st.bump_weights();
+                stagnant = 0;
+            }
+        } else {
+            stagnant = 0;
+        }
+        best.offer(&st);
+        if st.hard == 0 && !feasible {
+            feasible = true;
+            (ctl.on_feasible)();
+        }
+    }
+
+    st.hard_only = false;
+    // Soft phase: late acceptance hill climbing that never breaks a hard constraint.
+    if st.hard == 0 && st.soft > 0 && !stopped && !movable.is_empty() {
+        const HISTORY: usize = 400;
+        const SOFT_BEST_MOVE: u64 = 50;
+        let mut history = vec![objective(&st); HISTORY];
+        let mut soft_tabu: Vec<Vec<u64>> = (0..c.n).map(|a| vec![0; c.domain[a].len()]).collect();
+        loop {
+            iter += 1;
+            if !budget_left(iter) || (iter.is_multiple_of(16) && (ctl.stop)()) {
+                break;
+            }
+            let before = objective(&st);
+            let a = movable[rng.below(movable.len())];
+            let accepted_move = if rng.chance(SOFT_BEST_MOVE) {
+                best_slot_move(&mut st, a, &mut rng, &history, iter, &mut costs, &mut hards, &mut ties, &mut soft_tabu)
+            } else if rng.chance(500) {
+                single_move(&mut st, a, &mut rng, &history, iter)
+            } else {
+                swap_move(&mut st, a, &mut rng, &history, iter, ctl.fixed)
+            };
+            let v = (iter as usize) % HISTORY;
+            let f = objective(&st);
+            if f < history[v] {
+                history[v] = f;
+            }
+            if accepted_move && f < before {
+                best.offer(&st);
+            }
+            if f == 0 {
+                break;
+            }
+        }
+    }
+
+    RunResult {
+        start: best.start.iter().map(|&s| if s == NONE { 0 } else { s }).collect(),
+        room: (0..c.n)
+            .map(|a| {
+                let j = best.room[a];
+                (j != NONE).then(|| c.rooms[a][usize::from(j)])
+            })
+            .collect(),
+        hard: best.hard,
+        soft: best.soft,
+        iterations: iter,
+    }
+}
+
+/// Index of the cheapest allowed entry, ties broken at random.
+fn pick_min(
+    costs: &[(i64, i64)],
+    ties: &mut Vec<usize>,
+    rng: &mut Rng,
+    allowed: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    ties.clear();
+    let mut best = (i64::MAX, i64::MAX);
+    for (k, &cost) in costs.iter().enumerate() {
+        if !allowed(k) {
+            continue;
+        }
+        if cost < best {
+            best = cost;
+            ties.clear();
+            ties.push(k);
+        } else if cost == best {
+            ties.push(k);
+        }
+    }
+    (!ties.is_empty()).then(|| ties[rng.below(ties.len())])
+}
+
+/// The soft phase's objective: the soft penalty plus a price per hard violation, so the search
+/// may cross briefly through timetables that break a hard constraint (the best one kept is
+/// always one that breaks none).
+fn objective(st: &State<'_>) -> i64 {
+    st.soft + HARD_PRICE * st.hard
+}
+
+const HARD_PRICE: i64 = 2 * crate::model::FULL_WEIGHT as i64;
+
+fn accept(st: &State<'_>, before: i64, history: &[i64], iter: u64) -> bool {
+    let f = objective(st);
+    f <= before || f <= history[(iter as usize) % history.len()]
+}
+
+/// Moves `a` to its best start that keeps every hard constraint (not recently left), if accepted.
+#[allow(clippy::too_many_arguments)]
+fn best_slot_move(
+    st: &mut State<'_>,
+    a: usize,
+    rng: &mut Rng,
+    history: &[i64],
+    iter: u64,
+    costs: &mut Vec<(i64, i64)>,
+    hards: &mut Vec<i64>,
+    ties: &mut Vec<usize>,
+    tabu: &mut [Vec<u64>],
+) -> bool {
+    let before = objective(st);
+    let (old_k, old_room) = (st.kidx[a] as usize, st.room[a]);
+    st.unplace(a);
+    st.evaluate_all(a, costs, hards);
+    let tabu_a = &tabu[a];
+    // Score every start by the soft phase's objective (true hard count, not the breakout weights).
+    for (cost, &h) in costs.iter_mut().zip(hards.iter()) {
+        *cost = (cost.1 + HARD_PRICE * h, 0);
+    }
+    let k = pick_min(costs, ties, rng, |k| k != old_k && (tabu_a[k] <= iter || costs[k].0 < before));
+    if let Some(k) = k {
+        st.place(a, k);
+        if accept(st, before, history, iter) {
+            tabu[a][old_k] = iter + 10 + rng.below(10) as u64;
+            return true;
+        }
+        st.unplace(a);
+    }
+    st.insert_time(a, old_k);
+    st.set_room(a, old_room);
+    false
+}
+
+fn single_move(st: &mut State<'_>, a: usize, rng: &mut Rng, history: &[i64], iter: u64) -> bool {
+    let n_dom = st.c.domain[a].len();
+    if n_dom < 2 {
+        return false;
+    }
+    let before = objective(st);
+    let (old_k, old_room) = (st.kidx[a] as usize, st.room[a]);
+    let mut k = rng.below(n_dom - 1);
+    if k >= old_k {
+        k += 1;
+    }
+    st.unplace(a);
+    st.place(a, k);
+    if accept(st, before, history, iter) {
+        return true;
+    }
+    st.unplace(a);
+    st.insert_time(a, old_k);
+    st.set_room(a, old_room);
+    false
+}
+
+fn swap_move(st: &mut State<'_>, a: usize, rng: &mut Rng, history: &[i64], iter: u64, fixed: &[Option<usize>]) -> bool {
+    let c = st.c;
+    if c.res[a].is_empty() {
+        return false;
+    }
+    let r = c.res[a][rng.below(c.res[a].len())] as usize;
+    let others = &c.res_acts[r];
+    let b = others[rng.below(others.len())] as usize;
+    if b == a || c.dur[a] != c.dur[b] || fixed.get(b).copied().flatten().is_some() {
+        return false;
+    }
+    let (sa, sb) = (st.start[a], st.start[b]);
+    if sa == sb {
+        return false;
+    }
+    let (Ok(ka), Ok(kb)) = (c.domain[a].binary_search(&sb), c.domain[b].binary_search(&sa)) else { return false };
+    let before = objective(st);
+    let (old_ka, old_ra, old_kb, old_rb) = (st.kidx[a] as usize, st.room[a], st.kidx[b] as usize, st.room[b]);
+    st.unplace(a);
+    st.unplace(b);
+    st.place(a, ka);
+    st.place(b, kb);
+    if accept(st, before, history, iter) {
+        return true;
+    }
+    st.unplace(b);
+    st.unplace(a);
+    st.insert_time(a, old_ka);
+    st.set_room(a, old_ra);
+    st.insert_time(b, old_kb);
+    st.set_room(b, old_rb);
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Activity, Constraint, FULL_WEIGHT, Kind, Problem, Resource, Room, StudentSet};
+
+    fn problem() -> Problem {
+        let mut p = Problem {
+            days: vec!["a".into(), "b".into(), "c".into()],
+            periods: (0..5).map(|q| q.to_string()).collect(),
+            teachers: vec!["t0".into(), "t1".into()],
+            atoms: vec!["g0".into(), "g1".into()],
+            student_sets: vec![
+                StudentSet { name: "g0".into(), size: 10, atoms: vec![0] },
+                StudentSet { name: "g1".into(), size: 10, atoms: vec![1] },
+            ],
+            rooms: vec![Room { name: "r".into(), capacity: 20 }, Room { name: "s".into(), capacity: 20 }],
+            ..Problem::default()
+        };
+        for i in 0..12u32 {
+            p.activities.push(Activity {
+                id: i + 1,
+                subject: "x".into(),
+                teachers: vec![i % 2],
+                students: vec![(i / 2) % 2],
+                atoms: vec![(i / 2) % 2],
+                duration: 1 + (i % 3 == 0) as u16,
+                size: 10,
+                ..Activity::default()
+            });
+        }
+        let c = |hard: bool, kind: Kind| Constraint {
+            weight: if hard { FULL_WEIGHT } else { 70_000 },
+            hard,
+            label: String::new(),
+            kind,
+        };
+        p.constraints = vec![
+            c(
+                false,
+                Kind::ResourceRule {
+                    resources: vec![Resource::Atom(0), Resource::Teacher(1)],
+                    rule: Rule::MaxGapsPerWeek(0),
+                },
+            ),
+            c(true, Kind::ResourceRule { resources: vec![Resource::Atom(1)], rule: Rule::MaxHoursContinuously(2) }),
+            c(
+                false,
+                Kind::ResourceRule {
+                    resources: vec![Resource::Teacher(0)],
+                    rule: Rule::EarlyMaxBeginningsAtSecondHour(0),
+                },
+            ),
+            c(true, Kind::MinDaysBetween { activities: vec![0, 2, 4], min_days: 1, consecutive_if_same_day: true }),
+            c(false, Kind::MaxSimultaneousInSlots { activities: (0..12).collect(), slots: vec![0, 1, 5], max: 1 }),
+            c(
+                false,
+                Kind::OccupyMaxSlotsFromSelection { activities: (0..6).collect(), slots: (0..15).collect(), max: 3 },
+            ),
+            c(true, Kind::EndsStudentsDay { activity: 3 }),
+            c(false, Kind::PreferredRooms { activities: vec![1, 3, 5], rooms: vec![0] }),
+            c(true, Kind::NotAvailable { resource: Resource::Room(0), slots: vec![2, 7] }),
+        ];
+        p
+    }
+
+    #[test]
+    fn incremental_costs_equal_a_fresh_count_after_random_moves() {
+        let p = problem();
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        let mut rng = Rng::new(9);
+        for a in 0..c.n {
+            st.place(a, rng.below(c.domain[a].len()));
+        }
+        for step in 0..2_000 {
+            let a = rng.below(c.n);
+            st.unplace(a);
+            st.place(a, rng.below(c.domain[a].len()));
+            if step % 97 == 0 {
+                assert_eq!(st.recount(), (st.hard, st.soft), "after {step} moves");
+            }
+        }
+        assert_eq!(st.recount(), (st.hard, st.soft));
+    }
+}
