@@ -196,18 +196,14 @@ mod tests {
     }
 
     #[test]
-    fn one_update_takes_microseconds() {
+    fn long_runs_of_updates_stay_finite() {
+        // Update speed is a benchmark figure (scripts/bench-learn.sh), not a unit-test assertion.
         let t = tracker();
         let mut s = t.new_student();
         let kps = vec!["frac".to_string()];
-        let n = 20_000;
-        let started = std::time::Instant::now();
-        for k in 0..n {
+        for k in 0..20_000 {
             t.observe(&mut s, "q3", &kps, k % 3 != 0);
         }
-        let per_update = started.elapsed().as_secs_f64() / f64::from(n);
-        // Generous for a shared, loaded CI machine; typically well under a microsecond.
-        assert!(per_update < 50e-6, "{:.2} µs per update", per_update * 1e6);
         assert!(t.estimate(&s).theta.unwrap().is_finite());
     }
 
