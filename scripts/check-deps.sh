@@ -15,8 +15,9 @@ forbid() {
         fi
     done
 }
-pure=(sqlx sqlx-core axum hyper tokio tower)
-forbid domain "${pure[@]}" store demo interop web
+# `blobs` does file I/O (object_store, tokio): pure crates stay below it.
+pure=(sqlx sqlx-core axum hyper tokio tower blobs object_store)
+forbid domain "${pure[@]}" store demo interop web search
 forbid demo "${pure[@]}" store web
 forbid interop "${pure[@]}" store web
 forbid learn "${pure[@]}" store web
@@ -26,5 +27,9 @@ forbid store-sqlite axum hyper web store-postgres
 forbid store-postgres axum hyper web store-sqlite
 forbid web sqlx sqlx-core store-sqlite store-postgres
 forbid timetable "${pure[@]}" store web
+# blobs is I/O like the backends but knows no database and no HTTP; web and cli may use it.
+forbid blobs sqlx sqlx-core axum hyper web store store-sql store-sqlite store-postgres
+# The index is rebuilt from the store; it never reaches the database, HTTP or the runtime itself.
+forbid search "${pure[@]}" store web
 [ "$fail" = 0 ] && echo "dependency direction ok"
 exit "$fail"

@@ -7,6 +7,13 @@ bin=${1:-target/debug/zhijiao}
 port=${E2E_PORT:-18080}
 data=$(mktemp -d)
 log="$data/serve.log"
+# A real exam bank in the demo's item bank, when the shared data is beside the repository.
+if [ -d ../shared/data/gaokao-bench ]; then
+    "$bin" import items ../shared/data/gaokao-bench --data-dir "$data" >"$data/import.log" 2>&1 ||
+        { cat "$data/import.log"; echo "importing gaokao-bench failed"; exit 1; }
+else
+    echo "note: ../shared/data is absent; the library e2e test searches the demo bank only"
+fi
 "$bin" serve --demo --demo-scale small --port "$port" --data-dir "$data" >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT

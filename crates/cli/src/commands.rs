@@ -1,9 +1,12 @@
 //! One module per subcommand; each is a thin shell over the engines and the store.
 
+pub mod bench;
 pub mod curriculum;
 pub mod demo;
 pub mod learn;
+pub mod library;
 pub mod omr;
+pub mod resources;
 pub mod roster;
 pub mod serve;
 pub mod timetable;

@@ -52,6 +52,13 @@ enum Command {
     /// 接口令牌：创建与撤销 / API tokens: create and revoke
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// 从数据库重建搜索索引 / rebuild the search index from the database
+    Reindex,
+    /// 搜索资源与试题 / search resources and items
+    Search(commands::library::SearchArgs),
+    /// 基准测试 / benchmarks
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +73,10 @@ enum ImportCommand {
         /// 含 pep_*.json/csv 的文件夹 / folder holding the pep_*.json/csv files
         path: PathBuf,
     },
+    /// 导入试题（JSON Lines、QTI 3.0、公开题库） / import items (JSON Lines, QTI 3.0, public banks)
+    Items(commands::library::ImportItemsArgs),
+    /// 按清单 CSV 导入资源文件 / import resource files described by a CSV manifest
+    Resources(commands::resources::ImportResourcesArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +90,8 @@ enum ExportCommand {
         #[arg(long)]
         purpose: String,
     },
+    /// 导出试题（QTI 3.0 .zip 或 .jsonl） / export items (QTI 3.0 .zip or .jsonl)
+    Items(commands::library::ExportItemsArgs),
 }
 
 /// Demo district size.
@@ -154,5 +167,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Omr(command) => commands::omr::run(command),
         Command::Token(commands::token::TokenCommand::Create(args)) => commands::token::create(&database, args).await,
         Command::Token(commands::token::TokenCommand::Revoke(args)) => commands::token::revoke(&database, args).await,
+        Command::Import(ImportCommand::Resources(args)) => {
+            commands::resources::import(&settings, &database, args).await
+        }
+        Command::Import(ImportCommand::Items(args)) => {
+            commands::library::import_items(&settings, &database, args).await
+        }
+        Command::Export(ExportCommand::Items(args)) => commands::library::export_items(&database, args).await,
+        Command::Reindex => commands::library::reindex(&settings, &database).await,
+        Command::Search(args) => commands::library::search(&settings, &database, args).await,
+        Command::Bench(command) => commands::bench::run(command).await,
     }
 }

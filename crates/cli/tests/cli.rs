@@ -229,3 +229,98 @@ fn ctrl_c_during_a_write_leaves_the_database_as_it_was() {
     let out = ok(&["--database-url", &db, "demo", "--scale", "small"]);
     assert!(out.contains("6 所学校"), "{out}");
 }
+
+/// `zhijiao bench search` at toy scale, not timed: the report has every section, the JSON every
+/// figure, and relevance figures are fractions. PostgreSQL joins in when a test server is set.
+#[test]
+fn search_benchmark_reports_every_figure() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let json = tmp.path().join("bench.json");
+    let json_arg = json.to_string_lossy().into_owned();
+    let admin = std::env::var("ZHIJIAO_TEST_DATABASE_URL").ok();
+    let mut args = vec!["bench", "search", "--items", "2000", "--queries", "50", "--warmup", "5", "--json", &json_arg];
+    if let Some(url) = &admin {
+        args.extend(["--pg", url.as_str()]);
+    }
+    let out = ok(&args);
+    for section in
+        ["## 数据 / data", "## 查询组合 / query mix", "## 建立索引 / build", "p99 ms", "## 相关性", "p99 < 20 ms"]
+    {
+        assert!(out.contains(section), "report lacks {section}:\n{out}");
+    }
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    assert_eq!((report["data"]["total"].as_u64(), report["data"]["generated"].as_u64()), (Some(2000), Some(2000)));
+    assert_eq!(report["ours"]["docs"].as_u64(), Some(2000));
+    let ours = &report["ours"]["latency"];
+    assert_eq!(ours["queries"].as_u64(), Some(50));
+    let (p50, p99) = (ours["p50_ms"].as_f64().expect("p50"), ours["p99_ms"].as_f64().expect("p99"));
+    assert!(p50 > 0.0 && p99 >= p50, "{ours}");
+    assert!(report["ours"]["index_mib"].as_f64().expect("size") > 0.0);
+    assert!(ours["mean_total"].as_f64().expect("total") > 0.0, "the mix finds documents: {ours}");
+    let origins: u64 =
+        report["mix"]["by_origin"].as_array().expect("origins").iter().filter_map(|o| o[1].as_u64()).sum();
+    assert_eq!(origins, 50);
+
+    let fraction = |m: &serde_json::Value| {
+        for key in ["precision_at_10", "recall_at_10", "mrr", "ndcg_at_10"] {
+            let v = m[key].as_f64().unwrap_or(-1.0);
+            assert!((0.0..=1.0).contains(&v), "{key} = {v} in {m}");
+        }
+    };
+    assert_eq!(report["relevance"]["queries"].as_u64(), Some(30));
+    fraction(&report["relevance"]["ours"]);
+    let setups = report["postgres"]["setups"].as_array().cloned().unwrap_or_default();
+    if admin.is_some() {
+        assert_eq!(setups.len(), 2, "both PostgreSQL setups ran");
+    } else {
+        assert!(report["postgres"].is_null());
+    }
+    for setup in &setups {
+        assert_eq!(setup["latency"]["queries"].as_u64(), Some(50));
+        assert!(setup["table_mib"].as_f64().expect("size") > 0.0 && setup["ratio_p50"].as_f64().expect("ratio") > 0.0);
+        fraction(&setup["relevance"]);
+    }
+}
+
+/// A manifest of resources with one file: imported, stored once, searchable; a mislabelled file
+/// refuses the whole manifest with file, line and reason, and writes nothing.
+#[test]
+fn resources_import_from_a_manifest_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().expect("utf-8 path");
+    ok(&["--data-dir", data_arg, "demo", "--scale", "small"]);
+    let folder = dir.path().join("upload");
+    std::fs::create_dir_all(&folder).expect("folder");
+    std::fs::write(folder.join("分数.pdf"), b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n").expect("pdf");
+    std::fs::write(folder.join("fake.pdf"), b"PK\x03\x04 not really a pdf").expect("fake");
+    let manifest = folder.join("manifest.csv");
+    std::fs::write(
+        &manifest,
+        "file,title,type,subject,grade,tags,link_url\n\
+         分数.pdf,《分数的初步认识》教案,lesson_plan,math,3,公开课;新授课,\n\
+         fake.pdf,坏文件,courseware,math,3,,\n\
+         ,国家中小学智慧教育平台·分数,link,math,3,,https://basic.smartedu.cn/\n",
+    )
+    .expect("manifest");
+    let manifest_arg = manifest.to_str().expect("utf-8 path");
+    let refused = zhijiao(&["--data-dir", data_arg, "import", "resources", manifest_arg, "--author", "teacher"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("manifest.csv:3") && err.contains(".pdf"), "{err}");
+    let found = ok(&["--data-dir", data_arg, "search", "分数", "--type", "resource", "--json"]);
+    assert!(found.contains("\"total\": 0"), "nothing was written: {found}");
+
+    std::fs::remove_file(folder.join("fake.pdf")).expect("rm");
+    std::fs::write(
+        &manifest,
+        "file,title,type,subject,grade,tags,link_url\n\
+         分数.pdf,《分数的初步认识》教案,lesson_plan,math,3,公开课;新授课,\n\
+         ,国家中小学智慧教育平台·分数,link,math,3,,https://basic.smartedu.cn/\n",
+    )
+    .expect("manifest");
+    let out = ok(&["--data-dir", data_arg, "import", "resources", manifest_arg, "--author", "teacher", "--publish"]);
+    assert!(out.contains("2 个资源"), "{out}");
+    let found = ok(&["--data-dir", data_arg, "search", "分数", "--type", "resource", "--json"]);
+    assert!(found.contains("《分数的初步认识》教案") && found.contains("智慧教育平台"), "{found}");
+}

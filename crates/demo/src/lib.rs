@@ -5,6 +5,7 @@
 //! `ChaCha8Rng` seeded with [`DemoConfig::seed`], and nothing reads the clock.
 
 pub mod accounts;
+pub mod bank;
 mod curriculum;
 mod error;
 mod ids;

@@ -35,6 +35,9 @@ coded_enum!(
         Curriculum => "curriculum", "课程教材", "Curriculum";
         Audit => "audit", "审计日志", "Audit log";
         RoleAssignment => "role_assignment", "角色授权", "Role assignment";
+        Library => "library", "资源库与题库", "Resource library and item bank";
+        SchoolReview => "school_review", "校级审核", "School-level review";
+        DistrictReview => "district_review", "区级审核", "District-level review";
     }
 );
 
@@ -180,6 +183,21 @@ fn reach(role: Role, action: Action, kind: ResourceKind) -> Option<Reach> {
         // Curriculum is shared knowledge: any role may read it (a third party only when granted).
         (_, View, K::Curriculum) => Some(Anywhere),
 
+        // The library is the staff's shared workroom: every member of staff may browse it and
+        // contribute to it. Which resources and items they then see is decided per record by
+        // `library::visible` (published scope, own drafts, review queues).
+        (
+            Role::DistrictAdmin | Role::Researcher | Role::GroupLead | Role::SchoolAdmin | Role::Teacher,
+            View,
+            K::Library,
+        ) => Some(Anywhere),
+        (Role::DistrictAdmin | Role::Researcher | Role::SchoolAdmin | Role::Teacher, Manage, K::Library) => {
+            Some(Anywhere)
+        }
+        // 凡进必审: the school reviews first, then the district's 教研员 for district-wide use.
+        (Role::SchoolAdmin, Manage, K::SchoolReview) => Some(School),
+        (Role::DistrictAdmin | Role::Researcher, Manage, K::DistrictReview) => Some(Region),
+
         (Role::DistrictAdmin, View, _) => Some(Region),
         (Role::DistrictAdmin, Export, K::District | K::School | K::Class | K::Teacher | K::Student) => Some(Region),
         (Role::DistrictAdmin, Reveal, K::Student | K::Teacher) => Some(Region),
@@ -319,6 +337,8 @@ pub fn read_is_audited(actor: &Actor, target: &Target) -> bool {
         _ => false,
     }
 }
+
+pub mod library;
 
 #[cfg(test)]
 mod tests;

@@ -8,9 +8,12 @@ pub mod activity;
 pub mod curriculum;
 pub mod error;
 pub mod identity;
+pub mod items;
+pub mod neardup;
 pub mod org;
 pub mod people;
 pub mod privacy;
+pub mod resources;
 pub mod roster;
 
 pub use activity::{ActivityRecord, ActorRef, ObjectRef};

@@ -5,6 +5,8 @@
 //! web upload handler) read files or archives into memory and hand over their bytes as [`InputFile`]s;
 //! writers return file names and bytes for the caller to store.
 
+pub mod filetype;
+pub mod items;
 pub mod oneroster;
 pub mod pep;
 mod text;

@@ -12,7 +12,7 @@ use store::{ClassSummary, GroupSummary, SchoolSummary, StoreError, TeacherSummar
 use crate::rows::*;
 
 /// A stored code that no longer parses means the database was changed behind our back.
-fn code<T>(parsed: Result<T, DomainError>) -> Result<T, StoreError> {
+pub(crate) fn code<T>(parsed: Result<T, DomainError>) -> Result<T, StoreError> {
     parsed.map_err(StoreError::internal)
 }
 

@@ -203,7 +203,7 @@ macro_rules! impl_portable_identity {
                 async fn place(&self, kind: ResourceKind, id: &str) -> Result<Option<Place>> {
                     let p = &self.pool;
                     Ok(match kind {
-                        ResourceKind::District | ResourceKind::Audit => {
+                        ResourceKind::District | ResourceKind::Audit | ResourceKind::DistrictReview => {
                             if ids(p, sql::REGION_EXISTS, id).await?.is_empty() {
                                 None
                             } else {
@@ -218,7 +218,7 @@ macro_rules! impl_portable_identity {
                                 ..Place::default()
                             }),
                         },
-                        ResourceKind::School => school_place(p, id).await?,
+                        ResourceKind::School | ResourceKind::SchoolReview => school_place(p, id).await?,
                         ResourceKind::Class => person_place(p, sql::CLASS_SCHOOL, id).await?.map(|(place, class)| Place { class_id: class, ..place }),
                         ResourceKind::Student => person_place(p, sql::STUDENT_SCHOOL, id)
                             .await?
@@ -226,7 +226,7 @@ macro_rules! impl_portable_identity {
                         ResourceKind::Teacher => person_place(p, sql::TEACHER_SCHOOL, id)
                             .await?
                             .map(|(place, _)| Place { person_id: Some(id.to_owned()), ..place }),
-                        ResourceKind::Curriculum | ResourceKind::RoleAssignment => Some(Place::default()),
+                        ResourceKind::Curriculum | ResourceKind::RoleAssignment | ResourceKind::Library => Some(Place::default()),
                     })
                 }
 

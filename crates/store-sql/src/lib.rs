@@ -8,6 +8,7 @@
 //! keeps the two equivalent.
 
 pub mod assemble;
+pub mod library_sql;
 pub mod rows;
 pub mod sql;
 
@@ -36,4 +37,5 @@ pub fn db_err(err: sqlx::Error) -> store::StoreError {
 }
 
 mod identity_macro;
+mod library_macro;
 mod macros;

@@ -6,6 +6,7 @@
 macro_rules! impl_portable_store {
     ($store:ty, $db:ty) => {
         $crate::impl_portable_identity!($store, $db);
+        $crate::impl_portable_library!($store, $db);
 
         mod portable_impl {
             use domain::{ActivityRecord, Curriculum, Roster};
@@ -583,6 +584,22 @@ macro_rules! impl_portable_store {
 
                 async fn recent_activity(&self, limit: u32) -> Result<Vec<ActivityRecord>> {
                     let rows: Vec<ActivityRow> = sqlx::query_as::<Db, ActivityRow>(sql::RECENT_ACTIVITY)
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    Ok(rows.into_iter().map(assemble::activity).collect())
+                }
+
+                async fn activity_about(
+                    &self,
+                    object_kind: &str,
+                    object_id: &str,
+                    limit: u32,
+                ) -> Result<Vec<ActivityRecord>> {
+                    let rows: Vec<ActivityRow> = sqlx::query_as::<Db, ActivityRow>(sql::ACTIVITY_ABOUT)
+                        .bind(object_kind)
+                        .bind(object_id)
                         .bind(i64::from(limit))
                         .fetch_all(&self.pool)
                         .await

@@ -129,6 +129,9 @@ pub const ACTIVITY_COUNT: &str = "SELECT COUNT(*) AS n FROM activity_records";
 pub const RECENT_ACTIVITY: &str = "SELECT actor_kind, actor_id, verb, object_kind, object_id, school_id, class_id,
         result, occurred_at
     FROM activity_records ORDER BY id DESC LIMIT $1";
+pub const ACTIVITY_ABOUT: &str = "SELECT actor_kind, actor_id, verb, object_kind, object_id, school_id, class_id,
+        result, occurred_at
+    FROM activity_records WHERE object_kind = $1 AND object_id = $2 ORDER BY id LIMIT $3";
 pub const ANY_SCHOOL: &str = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM schools LIMIT 1) one";
 
 /// `INSERT INTO table (columns…) ` and the matching `ON CONFLICT` clause: replace every non-key

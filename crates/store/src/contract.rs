@@ -39,6 +39,9 @@ macro_rules! contract_suite {
             sessions_expire_and_end_everywhere,
             tokens_are_found_by_hash_until_revoked,
             audit_entries_filter_and_stay_in_order,
+            items_round_trip_and_move_through_review,
+            resources_keep_versions_and_publish_one,
+            usage_counts_and_favourites_add_up,
         );
     };
     (@cases $fresh:expr; $($case:ident),+ $(,)?) => {
@@ -464,4 +467,227 @@ pub async fn audit_entries_filter_and_stay_in_order(store: Arc<dyn Store>) {
     assert_eq!(page, vec![entry(2, "a2", AuditAction::Reveal, "s1")]);
     let hostile = AuditFilter { actor: Some("' OR 1=1 --".into()), ..AuditFilter::default() };
     assert!(store.audit_entries(&all(hostile)).await.expect("hostile").is_empty());
+}
+
+fn bank_item(id: &str, source_id: &str, stem: &str) -> domain::items::Item {
+    use domain::items::{AnswerKey, Choice, Item, ItemType};
+    Item {
+        id: id.to_owned(),
+        source: Some("contract".to_owned()),
+        source_id: Some(source_id.to_owned()),
+        item_type: ItemType::SingleChoice,
+        stem: stem.to_owned(),
+        choices: ["A", "B"].iter().map(|l| Choice { label: (*l).to_owned(), content: format!("选项{l}") }).collect(),
+        answer: AnswerKey::Choices(vec!["A".to_owned()]),
+        analysis: "因为 $1+1=2$".to_owned(),
+        stage: Some(domain::Stage::Primary),
+        grade: Some(3),
+        subject: Some(domain::Subject::Math),
+        knowledge_points: vec!["kp-1".to_owned()],
+        difficulty: Some(2),
+        seconds: 60,
+        points: Some(5.0),
+        tags: vec!["'; DROP TABLE items; --".to_owned()],
+    }
+}
+
+/// The author and school of library records in the contract cases: the first teacher.
+async fn library_author(store: &dyn Store) -> (String, String) {
+    let roster = with_accounts(store).await;
+    let teacher = &roster.teachers[0];
+    (account_id_of(&teacher.id), teacher.school_id.clone())
+}
+
+pub async fn items_round_trip_and_move_through_review(store: Arc<dyn Store>) {
+    use crate::{NewItem, ReviewFilter};
+    use domain::resources::{ReviewState, Scope};
+    let (author, school) = library_author(&*store).await;
+    let new = |id: &str, state| NewItem {
+        item: bank_item(id, &format!("src-{id}"), &format!("题目 {id}：计算 $\\frac{{1}}{{2}}+\\frac{{1}}{{3}}$")),
+        state,
+        scope: Scope::School,
+        school_id: Some(school.clone()),
+        author_id: Some(author.clone()),
+        at: at(1),
+    };
+    let items =
+        vec![new("i1", ReviewState::Published), new("i2", ReviewState::Submitted), new("i3", ReviewState::Draft)];
+    store.import_items(&items, &NoProgress).await.expect("import items");
+    assert_eq!(store.item_count().await.expect("count"), 3);
+    let got = store.item("i1").await.expect("item").expect("i1 exists");
+    assert_eq!(got.item, items[0].item, "an item round-trips whole, hostile tags included");
+    assert_eq!((got.state, got.scope, got.uses), (ReviewState::Published, Scope::School, 0));
+    assert!(store.item("nope").await.expect("item").is_none());
+    let ids = ["i3".to_owned(), "missing".to_owned(), "i1".to_owned()];
+    let by_ids: Vec<String> = store.items_by_ids(&ids).await.expect("by ids").into_iter().map(|r| r.item.id).collect();
+    assert_eq!(by_ids, ["i3", "i1"], "found ones, in the order asked");
+    let page: Vec<String> =
+        store.items_after(Some("i1"), 10).await.expect("after").into_iter().map(|r| r.item.id).collect();
+    assert_eq!(page, ["i2", "i3"]);
+
+    let queue = |states: Vec<ReviewState>| ReviewFilter {
+        states,
+        school_ids: vec![school.clone()],
+        limit: 10,
+        ..ReviewFilter::default()
+    };
+    let waiting = store.items_for_review(&queue(vec![ReviewState::Submitted])).await.expect("queue");
+    assert_eq!(waiting.iter().map(|r| r.item.id.as_str()).collect::<Vec<_>>(), ["i2"]);
+    // Compare-and-set: the second reviewer acting on the same state loses.
+    assert!(
+        store
+            .set_item_state("i2", ReviewState::Submitted, ReviewState::Rejected, Some("答案有误"), at(2))
+            .await
+            .expect("reject")
+    );
+    assert!(
+        !store
+            .set_item_state("i2", ReviewState::Submitted, ReviewState::Published, None, at(3))
+            .await
+            .expect("late approve")
+    );
+    let rejected = store.item("i2").await.expect("item").expect("i2");
+    assert_eq!((rejected.state, rejected.reason.as_deref()), (ReviewState::Rejected, Some("答案有误")));
+
+    // Re-import replaces by id and keeps the count.
+    let mut changed = items[2].clone();
+    changed.item.stem = "改过的题干".to_owned();
+    store.import_items(&[changed], &NoProgress).await.expect("reimport");
+    assert_eq!(store.item_count().await.expect("count"), 3);
+    assert_eq!(store.item("i3").await.expect("item").expect("i3").item.stem, "改过的题干");
+
+    store.set_item_duplicates("i3", &[("i1".to_owned(), 0.75), ("i2".to_owned(), 0.9)]).await.expect("dups");
+    let dups = store.item_duplicates("i3").await.expect("dups");
+    assert_eq!(dups.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["i2", "i1"], "most similar first");
+    store.set_item_duplicates("i3", &[]).await.expect("clear");
+    assert!(store.item_duplicates("i3").await.expect("dups").is_empty());
+}
+
+pub async fn resources_keep_versions_and_publish_one(store: Arc<dyn Store>) {
+    use crate::{NewResource, ResourceContent, ReviewFilter};
+    use domain::resources::{FileRef, ResourceType, ReviewState, Scope};
+    let (author, school) = library_author(&*store).await;
+    let content = |title: &str| ResourceContent {
+        title: title.to_owned(),
+        description: "第一课时".to_owned(),
+        stage: Some(domain::Stage::Primary),
+        grade: Some(3),
+        subject: Some(domain::Subject::Math),
+        edition_id: None,
+        volume_id: None,
+        chapter_id: None,
+        knowledge_points: vec!["分数的初步认识".to_owned()],
+        tags: vec!["公开课".to_owned(), "a,b".to_owned()],
+        licence: "CC BY 4.0".to_owned(),
+        source: None,
+        link_url: None,
+        file: Some(FileRef {
+            sha256: "ab".repeat(32),
+            size: 1234,
+            media_type: "application/pdf".to_owned(),
+            file_name: "分数.pdf".to_owned(),
+            duration_seconds: None,
+        }),
+    };
+    let new = NewResource {
+        id: "r1".to_owned(),
+        resource_type: ResourceType::Courseware,
+        scope: Scope::District,
+        author_id: author.clone(),
+        school_id: Some(school.clone()),
+        content: content("《分数的初步认识》课件"),
+        at: at(1),
+    };
+    store.create_resource(&new).await.expect("create");
+    let r = store.resource("r1").await.expect("resource").expect("r1");
+    assert_eq!((r.versions.len(), r.published_version), (1, None));
+    assert_eq!(r.versions[0].content, new.content, "content round-trips, tags with commas included");
+    assert_eq!(r.versions[0].state, ReviewState::Draft);
+    assert!(!r.author_name.is_empty() && r.school_name.is_some());
+
+    // A draft can be edited; a submitted version cannot.
+    assert!(store.update_resource_draft("r1", 1, &content("改名"), at(2)).await.expect("edit"));
+    for (from, to) in [
+        (ReviewState::Draft, ReviewState::Submitted),
+        (ReviewState::Submitted, ReviewState::SchoolApproved),
+        (ReviewState::SchoolApproved, ReviewState::Published),
+    ] {
+        assert!(store.set_resource_state("r1", 1, from, to, None, at(3)).await.expect("step"));
+    }
+    assert!(!store.update_resource_draft("r1", 1, &content("x"), at(4)).await.expect("edit published"));
+    assert!(
+        !store
+            .set_resource_state("r1", 1, ReviewState::Draft, ReviewState::Submitted, None, at(4))
+            .await
+            .expect("stale")
+    );
+    let r = store.resource("r1").await.expect("resource").expect("r1");
+    assert_eq!(r.published().map(|v| v.content.title.as_str()), Some("改名"));
+
+    // A new version starts as a draft while version 1 stays visible.
+    assert_eq!(store.add_resource_version("r1", &content("第二版"), at(5)).await.expect("v2"), 2);
+    let r = store.resource("r1").await.expect("resource").expect("r1");
+    assert_eq!((r.published_version, r.latest().map(|v| v.number)), (Some(1), Some(2)));
+    let mine = ReviewFilter { author_id: Some(author.clone()), limit: 10, ..ReviewFilter::default() };
+    let listed = store.resources_for_review(&mine).await.expect("mine");
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].version, listed[0].state, listed[0].title.as_str()), (2, ReviewState::Draft, "第二版"));
+    let queue = ReviewFilter {
+        states: vec![ReviewState::Submitted],
+        school_ids: vec![school.clone()],
+        limit: 10,
+        ..ReviewFilter::default()
+    };
+    assert!(store.resources_for_review(&queue).await.expect("queue").is_empty());
+
+    // Withdrawing the published version leaves nothing visible.
+    assert!(
+        store
+            .set_resource_state("r1", 1, ReviewState::Published, ReviewState::Withdrawn, None, at(6))
+            .await
+            .expect("withdraw")
+    );
+    assert_eq!(store.resource("r1").await.expect("resource").expect("r1").published_version, None);
+    assert_eq!(store.resources_after(None, 10).await.expect("after").len(), 1);
+    assert!(store.resource("nope").await.expect("resource").is_none());
+}
+
+pub async fn usage_counts_and_favourites_add_up(store: Arc<dyn Store>) {
+    use crate::UsageVerb;
+    let (author, school) = library_author(&*store).await;
+    let record = |verb: &str| ActivityRecord {
+        actor: ActorRef { kind: "account".to_owned(), id: author.clone() },
+        verb: verb.to_owned(),
+        object: ObjectRef { kind: "resource".to_owned(), id: if verb == "used" { "r8" } else { "r9" }.to_owned() },
+        school_id: Some(school.clone()),
+        class_id: None,
+        result: None,
+        timestamp: at(1),
+    };
+    for _ in 0..3 {
+        store
+            .record_usage(
+                &record("viewed"),
+                UsageVerb::Viewed,
+                &[("resource", "r9"), ("school", &school), ("account", &author)],
+            )
+            .await
+            .expect("view");
+    }
+    store.record_usage(&record("downloaded"), UsageVerb::Downloaded, &[("resource", "r9")]).await.expect("download");
+    store.record_usage(&record("used"), UsageVerb::Used, &[("resource", "r8")]).await.expect("use");
+    let usage = store.usage("resource", "r9").await.expect("usage");
+    assert_eq!((usage.views, usage.downloads, usage.uses), (3, 1, 0));
+    assert_eq!(store.usage("school", &school).await.expect("school").views, 3);
+    assert_eq!(store.activity_about("resource", "r9", 10).await.expect("about").len(), 4, "each use is on record");
+    let top = store.top_usage("resource", UsageVerb::Viewed, 5).await.expect("top");
+    assert_eq!(top, vec![("r9".to_owned(), 3)]);
+
+    assert!(store.set_favourite(&author, "resource", "r9", true, at(2)).await.expect("fav"));
+    assert!(!store.set_favourite(&author, "resource", "r9", true, at(3)).await.expect("fav twice"), "idempotent");
+    assert!(store.is_favourite(&author, "resource", "r9").await.expect("is fav"));
+    assert_eq!(store.usage("resource", "r9").await.expect("usage").favourites, 1);
+    assert_eq!(store.favourites(&author, "resource", 10).await.expect("favs"), ["r9"]);
+    assert!(store.set_favourite(&author, "resource", "r9", false, at(4)).await.expect("unfav"));
+    assert!(!store.is_favourite(&author, "resource", "r9").await.expect("is fav"));
 }

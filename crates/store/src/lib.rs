@@ -6,6 +6,7 @@
 
 pub mod contract;
 pub mod error;
+pub mod library;
 pub mod views;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ use domain::{
 };
 
 pub use error::StoreError;
+pub use library::*;
 pub use views::*;
 
 /// The result type of every store call.
@@ -88,6 +90,9 @@ pub trait ActivityStore: Send + Sync {
 
     /// The latest records, newest first.
     async fn recent_activity(&self, limit: u32) -> Result<Vec<ActivityRecord>>;
+
+    /// The records about one object (a resource's review history, …), oldest first.
+    async fn activity_about(&self, object_kind: &str, object_id: &str, limit: u32) -> Result<Vec<ActivityRecord>>;
 }
 
 /// Sign-in accounts, role assignments, sessions and API tokens.
@@ -208,7 +213,9 @@ pub struct AuditFilter {
 
 /// Everything a backend offers.
 #[async_trait]
-pub trait Store: RosterStore + CurriculumStore + ActivityStore + AccountStore + AuditStore {
+pub trait Store:
+    RosterStore + CurriculumStore + ActivityStore + AccountStore + AuditStore + ItemStore + ResourceStore + UsageStore
+{
     /// `"sqlite"` or `"postgres"`, for logs and the about page.
     fn backend(&self) -> &'static str;
 

@@ -6,6 +6,7 @@
 //! Handlers shape store rows into the dedicated types of [`types`], masking personal numbers.
 
 pub mod doc;
+pub mod library;
 pub mod types;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
     use ResourceKind as K;
     let district = Guard::Policy { kind: K::District, action: Action::View, target: TargetFrom::District };
     let view = |kind| Guard::Policy { kind, action: Action::View, target: TargetFrom::Param("id") };
+    let library_view = Guard::Policy { kind: K::Library, action: Action::View, target: TargetFrom::Nothing };
     let (api, specs) = RouteTable::new(app)
         .add(Method::GET, "/api/v1/overview", district, true, get(overview))
         .add(Method::GET, "/api/v1/schools", district, true, get(schools))
@@ -50,9 +52,12 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         .add(Method::GET, "/api/v1/teachers/{id}", view(K::Teacher), true, get(teacher))
         .add(Method::GET, "/api/v1/students/{id}", view(K::Student), true, get(student))
         .add(Method::GET, "/api/v1/me", Guard::SignedIn, true, get(me))
+        .add(Method::GET, "/api/v1/search", library_view, true, get(library::search))
+        .add(Method::GET, "/api/v1/items/{id}", library_view, true, get(library::item))
         .add(Method::GET, "/api/openapi.json", Guard::Public, true, get(openapi))
         .add(Method::GET, "/healthz", Guard::Public, true, get(healthz))
         .add(Method::GET, "/assets/{file}", Guard::Public, false, get(crate::assets::serve))
+        .add(Method::GET, "/assets/vendor/{*path}", Guard::Public, false, get(crate::assets::serve_vendor))
         .finish();
     let api =
         api.route("/api/v1/{*rest}", get(not_found).post(not_found)).layer(middleware::from_fn(context::api_layer));

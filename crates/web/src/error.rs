@@ -39,6 +39,9 @@ pub enum WebError {
     /// A template failed to render.
     #[error("template rendering failed: {0}")]
     Render(#[from] askama::Error),
+    /// Another part of the server failed (the search index, the file store); logged, never sent.
+    #[error("internal failure: {0}")]
+    Internal(String),
 }
 
 /// What the client is told about a failed request: the error with its cause removed. Responses
@@ -109,7 +112,7 @@ impl WebError {
             WebError::TooLarge => Failure::TooLarge,
             WebError::TooMany(_) => Failure::TooMany,
             WebError::BadRequest(_) | WebError::Store(StoreError::Invalid(_)) => Failure::BadRequest,
-            WebError::Store(_) | WebError::Render(_) => Failure::Internal,
+            WebError::Store(_) | WebError::Render(_) | WebError::Internal(_) => Failure::Internal,
         }
     }
 }

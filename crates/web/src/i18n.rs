@@ -1,6 +1,8 @@
 //! The two interface languages: every UI string in one [`Messages`] table per language, and labels of
 //! domain values in the chosen language.
 
+pub mod library;
+
 use std::borrow::Cow;
 
 use domain::{Gender, GrowthTier, RegionLevel, SchoolKind};
@@ -133,6 +135,10 @@ labelled!(
     RegionLevel,
     Role,
     ResourceKind,
+    domain::items::ItemType,
+    domain::resources::ResourceType,
+    domain::resources::ReviewState,
+    domain::resources::Scope,
     AuditAction
 );
 
@@ -140,6 +146,8 @@ labelled!(
 /// compile until it is translated, so neither language can fall behind.
 #[derive(Debug)]
 pub struct Messages {
+    /// The library's strings.
+    pub lib: &'static library::LibraryMessages,
     pub app_name: &'static str,
     pub tagline: &'static str,
     pub nav_overview: &'static str,
@@ -379,6 +387,7 @@ pub struct Messages {
 
 /// Simplified Chinese.
 pub const ZH: Messages = Messages {
+    lib: &library::ZH,
     app_name: "智教",
     tagline: "开源区域智慧教育平台",
     nav_overview: "概览",
@@ -617,6 +626,7 @@ pub const ZH: Messages = Messages {
 
 /// English.
 pub const EN: Messages = Messages {
+    lib: &library::EN,
     app_name: "Zhijiao",
     tagline: "Open-source regional smart-education platform",
     nav_overview: "Overview",

@@ -12,7 +12,9 @@ pub mod context;
 pub mod error;
 pub mod guard;
 pub mod i18n;
+pub mod library;
 pub mod pages;
+pub mod uploads;
 
 use std::sync::{Arc, OnceLock};
 
@@ -30,6 +32,8 @@ pub struct AppState {
     pub demo: bool,
     /// Demo accounts to list on the sign-in page (a demo instance only).
     pub demo_accounts: Vec<DemoAccount>,
+    /// The search index and file store of the resource library and item bank.
+    pub library: Arc<library::Library>,
 }
 
 /// A demo account as listed on a demo instance's sign-in page.
@@ -56,6 +60,7 @@ pub(crate) struct App {
     /// Failed sign-ins per account and per address.
     throttle: auth::throttle::Throttle,
     demo_accounts: Vec<DemoAccount>,
+    library: Arc<library::Library>,
 }
 
 impl App {
@@ -85,6 +90,7 @@ pub fn router_and_routes(state: AppState) -> (Router, Vec<guard::RouteSpec>) {
         district_id: OnceLock::new(),
         throttle: auth::throttle::Throttle::default(),
         demo_accounts: if state.demo { state.demo_accounts } else { Vec::new() },
+        library: state.library,
     });
     let (pages, mut specs) = pages::routes(app.clone());
     let (api, api_specs) = api::routes(app.clone());

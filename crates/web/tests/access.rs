@@ -68,8 +68,12 @@ async fn setup_with(edit: impl FnOnce(&mut Roster)) -> App {
         store.set_password(&account.id, hash, false).await.unwrap();
     }
     let store = Arc::new(store);
-    let (router, routes) =
-        web::router_and_routes(AppState { store: store.clone(), demo: true, demo_accounts: Vec::new() });
+    let (router, routes) = web::router_and_routes(AppState {
+        store: store.clone(),
+        demo: true,
+        demo_accounts: Vec::new(),
+        library: Arc::new(web::library::Library::open_in(dir.path()).unwrap()),
+    });
     App { router, routes, store, roster, _dir: dir }
 }
 
@@ -182,6 +186,7 @@ async fn every_route_is_registered_with_a_guard_and_refuses_strangers() {
         (Method::POST, "/login"),
         (Method::GET, "/healthz"),
         (Method::GET, "/assets/{file}"),
+        (Method::GET, "/assets/vendor/{*path}"),
         (Method::GET, "/api/openapi.json"),
     ];
     for p in &public {
@@ -505,6 +510,7 @@ async fn path_traversal_and_oversized_bodies_are_refused() {
     for uri in [
         "/assets/..%2F..%2F..%2Fetc%2Fpasswd",
         "/assets/%2e%2e/Cargo.toml",
+        "/assets/vendor/katex@0.16.47/..%2F..%2F..%2FCargo.toml",
         "/students/..%2F..%2Fetc%2Fpasswd",
         "/curriculum/..%2F..%2Fzhijiao.db",
     ] {

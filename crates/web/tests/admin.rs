@@ -69,7 +69,12 @@ async fn setup() -> TestApp {
     store.add_accounts(&accounts.accounts, &accounts.assignments, &NoProgress).await.unwrap();
     let school = accounts.assignments.iter().find(|a| a.id == "ra-principal").unwrap().scope_id.clone();
     let store = Arc::new(store);
-    let router = web::router(AppState { store: store.clone(), demo: false, demo_accounts: Vec::new() });
+    let router = web::router(AppState {
+        store: store.clone(),
+        demo: false,
+        demo_accounts: Vec::new(),
+        library: Arc::new(web::library::Library::open_in(dir.path()).unwrap()),
+    });
     TestApp { router, store, roster, school, sessions: AtomicU32::new(0), _dir: dir }
 }
 

@@ -77,8 +77,12 @@ async fn setup() -> TestApp {
         let assignment = store.role_assignments(&account.id).await.unwrap().remove(0);
         tokens.insert(user, issue(&store, &assignment, user).await);
     }
-    let (router, routes) =
-        web::router_and_routes(AppState { store: store.clone(), demo: true, demo_accounts: Vec::new() });
+    let (router, routes) = web::router_and_routes(AppState {
+        store: store.clone(),
+        demo: true,
+        demo_accounts: Vec::new(),
+        library: Arc::new(web::library::Library::open_in(dir.path()).unwrap()),
+    });
     TestApp { router, routes, roster, store, secrets, tokens, _dir: dir }
 }
 
@@ -326,6 +330,7 @@ async fn without_a_valid_token_every_api_route_answers_401() {
             p if p.starts_with("/api/v1/classes/") => class.id.clone(),
             p if p.starts_with("/api/v1/teachers/") => app.roster.teachers[0].id.clone(),
             p if p.starts_with("/api/v1/students/") => student.id.clone(),
+            p if p.starts_with("/api/v1/items/") => "any-item".to_owned(),
             _ => String::new(),
         };
         path.replace("{id}", &id)

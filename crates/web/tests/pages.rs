@@ -72,7 +72,12 @@ async fn setup() -> TestApp {
         .unwrap();
     store.set_password("acct-admin", "unused", false).await.unwrap();
     let pool = Some(store.pool().clone());
-    let router = router(AppState { store: Arc::new(store), demo: true, demo_accounts: Vec::new() });
+    let router = router(AppState {
+        store: Arc::new(store),
+        demo: true,
+        demo_accounts: Vec::new(),
+        library: Arc::new(web::library::Library::open_in(dir.path()).unwrap()),
+    });
     TestApp { router, roster, curriculum, secrets, session: format!("zj_session={session}"), pool, _dir: dir }
 }
 
@@ -454,6 +459,14 @@ async fn assets_are_cache_busted_and_cached_forever() {
     assert!(css.body.contains("Noto Sans CJK SC"));
     assert_eq!(app.get("/assets/app.000000000000.css").await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/assets/other.css").await.status, StatusCode::NOT_FOUND);
+
+    // Libraries from npm, when the build embedded them (see assets.rs for the thorough checks).
+    if let Some(katex_css) = web::assets::vendor_href("katex", "dist/katex.min.css") {
+        let css = app.get(&katex_css).await;
+        assert_eq!(css.status, StatusCode::OK, "{katex_css}");
+        assert_eq!(css.headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert!(css.body.contains("KaTeX_Main"), "{katex_css}");
+    }
 }
 
 #[tokio::test]

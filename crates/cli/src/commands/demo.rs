@@ -62,6 +62,9 @@ pub fn demo_logins(config: demo::DemoConfig) -> Vec<web::DemoAccount> {
 }
 
 /// Generates the demo district, curriculum and accounts and writes them, with progress bars.
+/// Generated exercises the demo district's bank starts with.
+const DEMO_BANK_ITEMS: usize = 3_000;
+
 pub async fn load(store: &Arc<dyn store::Store>, config: demo::DemoConfig) -> anyhow::Result<DemoStats> {
     let t = Instant::now();
     let roster = demo::district(&config);
@@ -86,6 +89,21 @@ pub async fn load(store: &Arc<dyn store::Store>, config: demo::DemoConfig) -> an
     let rows = (accounts.accounts.len() + accounts.assignments.len()) as u64;
     let bar = progress::RowsBar::new(rows, "创建账号 / creating accounts");
     interruptible(async { Ok(store.add_accounts(&accounts.accounts, &accounts.assignments, &bar).await?) }).await?;
+    bar.finish();
+    // A starter bank so the library is not empty: generated exercises, published district-wide.
+    let now = chrono::Utc::now();
+    let items: Vec<store::NewItem> = demo::bank::items(DEMO_BANK_ITEMS, config.seed)
+        .map(|item| store::NewItem {
+            item,
+            state: domain::resources::ReviewState::Published,
+            scope: domain::resources::Scope::District,
+            school_id: None,
+            author_id: None,
+            at: now,
+        })
+        .collect();
+    let bar = progress::RowsBar::new(items.len() as u64, "写入示例题库 / writing the sample item bank");
+    interruptible(async { Ok(store.import_items(&items, &bar).await?) }).await?;
     bar.finish();
     Ok(DemoStats {
         schools: roster.schools.len(),

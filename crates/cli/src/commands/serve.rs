@@ -28,7 +28,9 @@ pub struct ServeArgs {
 pub async fn run(settings: &Settings, database: &Database, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = database.open().await?;
     tracing::info!(backend = store.backend(), database = ?database, "store opened");
+    let mut fresh_demo = false;
     if args.demo && store.is_empty().await? {
+        fresh_demo = true;
         println!("首次启动：正在生成演示区域… / first start: generating the demo district…");
         let stats = super::demo::load(&store, demo::DemoConfig { seed: 2026, scale: args.demo_scale.into() }).await?;
         println!(
@@ -58,7 +60,34 @@ pub async fn run(settings: &Settings, database: &Database, args: ServeArgs) -> a
             println!("  {:<12} {} / {} · {}", a.username, a.role.label_zh(), a.role.label_en(), a.scope);
         }
     }
-    let app = web::router(web::AppState { store, demo: args.demo, demo_accounts });
+    let index = super::library::open_index(settings, &*store).await?;
+    if fresh_demo {
+        // The demo wrote a starter bank: make it findable (with anything imported before).
+        super::library::rebuild(&*store, &index).await?;
+    }
+    let blobs = blobs::Blobs::open(&settings.data_dir, blobs::Limits::default())
+        .map_err(|e| anyhow::anyhow!("cannot open the file store in {}: {e}", settings.data_dir.display()))?;
+    let library = std::sync::Arc::new(web::library::Library::new(index, blobs));
+    // The near-duplicate index of the bank is built in the background: pages work meanwhile and
+    // flag duplicates once it is ready.
+    {
+        let (store, library) = (store.clone(), library.clone());
+        tokio::spawn(async move {
+            match web::library::build_neardup(&*store).await {
+                Ok(index) => {
+                    if let Ok(mut slot) = library.neardup.write() {
+                        *slot = Some(index);
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot build the near-duplicate index"),
+            }
+            let swept = library.blobs.sweep_stale(std::time::Duration::from_secs(7 * 24 * 3600)).await;
+            if swept > 0 {
+                tracing::info!(swept, "abandoned uploads removed");
+            }
+        });
+    }
+    let app = web::router(web::AppState { store, demo: args.demo, demo_accounts, library });
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

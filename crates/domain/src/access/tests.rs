@@ -76,6 +76,22 @@ student view student S M,C,O,X,D:out_of_scope
 student view curriculum S -
 guardian view student S M,C,O,X,D:out_of_scope
 guardian view curriculum S -
+district_admin view library S -
+district_admin manage library S -
+district_admin view school_review S,O,X D:out_of_scope
+district_admin view district_review S D:out_of_scope
+district_admin manage district_review S D:out_of_scope
+researcher view library S -
+researcher manage library S -
+researcher manage district_review S D:out_of_scope
+group_lead view library S -
+school_admin view library S -
+school_admin manage library S -
+school_admin manage school_review S O,X,D:out_of_scope
+teacher view library S -
+teacher manage library S -
+head_teacher view library S -
+head_teacher manage library S -
 third_party view district S D:out_of_scope
 third_party view school S,O,X D:out_of_scope
 third_party view group - S,X,D:not_granted
@@ -90,7 +106,9 @@ fn situations(kind: ResourceKind) -> &'static [char] {
         ResourceKind::School | ResourceKind::Teacher | ResourceKind::RoleAssignment => &['S', 'O', 'X', 'D'],
         ResourceKind::Class => &['S', 'C', 'O', 'X', 'D'],
         ResourceKind::Student => &['S', 'M', 'C', 'O', 'X', 'D'],
-        ResourceKind::Curriculum => &['S'],
+        ResourceKind::Curriculum | ResourceKind::Library => &['S'],
+        ResourceKind::SchoolReview => &['S', 'O', 'X', 'D'],
+        ResourceKind::DistrictReview => &['S', 'D'],
     }
 }
 
@@ -233,14 +251,14 @@ impl Tree {
         };
         let mut place = self.school_place(&school);
         match kind {
-            ResourceKind::District | ResourceKind::Audit => {
+            ResourceKind::District | ResourceKind::Audit | ResourceKind::DistrictReview => {
                 place = Place { regions: self.regions(&school), ..Place::default() };
             }
             ResourceKind::Group => {
                 place = Place { regions: self.regions(&school), groups: self.groups(&school), ..Place::default() }
             }
-            ResourceKind::Curriculum => place = Place::default(),
-            ResourceKind::School | ResourceKind::RoleAssignment => {}
+            ResourceKind::Curriculum | ResourceKind::Library => place = Place::default(),
+            ResourceKind::School | ResourceKind::RoleAssignment | ResourceKind::SchoolReview => {}
             ResourceKind::Teacher => place.person_id = Some(format!("{school}-t")),
             ResourceKind::Class | ResourceKind::Student => {
                 let class = match situation {

@@ -68,10 +68,15 @@ pub fn document() -> Result<serde_json::Value, serde_json::Error> {
         super::class,
         super::teacher,
         super::student,
-        super::me
+        super::me,
+        super::library::search,
+        super::library::item
     ),
     components(
         schemas(
+            super::library::SearchResponse,
+            super::library::SearchHit,
+            super::library::ItemResponse,
             Overview,
             SchoolList,
             SchoolItem,

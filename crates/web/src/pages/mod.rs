@@ -4,6 +4,7 @@
 pub(crate) mod account;
 mod admin;
 mod curriculum;
+pub(crate) mod library;
 mod people;
 mod roster;
 mod signin;
@@ -13,10 +14,11 @@ use std::sync::Arc;
 use askama::Template;
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     http::{Method, header},
     middleware,
     response::{Html, IntoResponse, Response},
-    routing::{get, post},
+    routing::{delete, get, post, put},
 };
 use domain::access::{Action, ResourceKind};
 use store::{DistrictOverview, StoreError};
@@ -37,6 +39,8 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
     let policy = |kind, action, id| Guard::Policy { kind, action, target: TargetFrom::Param(id) };
     let anywhere = Guard::Policy { kind: K::Curriculum, action: Action::View, target: TargetFrom::Nothing };
     let audit_log = Guard::Policy { kind: K::Audit, action: Action::View, target: TargetFrom::District };
+    let library_view = Guard::Policy { kind: K::Library, action: Action::View, target: TargetFrom::Nothing };
+    let contribute = Guard::Policy { kind: K::Library, action: Action::Manage, target: TargetFrom::Nothing };
     let (router, specs) = RouteTable::new(app.clone())
         // The home page shows the district overview to those allowed to see it and sends
         // everyone else to their own home (school, class, child).
@@ -70,6 +74,37 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         .add(M::POST, "/admin/accounts/{id}/disable", SignedIn, false, post(admin::disable))
         .add(M::POST, "/admin/accounts/{id}/enable", SignedIn, false, post(admin::enable))
         .add(M::GET, "/admin/audit", audit_log, false, get(admin::audit))
+        // The library: staff may enter; each handler decides per record (published scope, own
+        // drafts, review step) through `domain::access::library`.
+        .add(M::GET, "/library", library_view, false, get(library::search_page))
+        .add(M::GET, "/library/mine", library_view, false, get(library::review::mine))
+        .add(M::GET, "/review", library_view, false, get(library::review::queue))
+        .add(M::GET, "/resources/new", contribute, false, get(library::resources::new_form))
+        .add(M::POST, "/resources/new", contribute, false, post(library::resources::create))
+        .add(M::GET, "/resources/{id}", library_view, false, get(library::resources::show))
+        .add(M::GET, "/resources/{id}/file", library_view, false, get(library::resources::file))
+        .add(M::GET, "/resources/{id}/edit", contribute, false, get(library::resources::edit_form))
+        .add(M::POST, "/resources/{id}/edit", contribute, false, post(library::resources::save_edit))
+        .add(M::POST, "/resources/{id}/step", library_view, false, post(library::resources::step))
+        .add(M::POST, "/resources/{id}/favourite", library_view, false, post(library::resources::favourite))
+        .add(M::POST, "/resources/{id}/use", library_view, false, post(library::resources::use_it))
+        .add(M::GET, "/items/new", contribute, false, get(library::items::new_form))
+        .add(M::POST, "/items/new", contribute, false, post(library::items::create))
+        .add(M::GET, "/items/{id}", library_view, false, get(library::items::show))
+        .add(M::POST, "/items/{id}/step", library_view, false, post(library::items::step))
+        // Resumable uploads: scripts send the CSRF token as a header and chunks of up to
+        // `CHUNK_BYTES`, above the usual body limit.
+        .add(M::POST, "/uploads", contribute, false, post(crate::uploads::begin))
+        .add(M::GET, "/uploads/{id}", contribute, false, get(crate::uploads::status))
+        .add(
+            M::PUT,
+            "/uploads/{id}",
+            contribute,
+            false,
+            put(crate::uploads::chunk).layer(DefaultBodyLimit::max(crate::uploads::CHUNK_BYTES + 1024)),
+        )
+        .add(M::DELETE, "/uploads/{id}", contribute, false, delete(crate::uploads::abort))
+        .add(M::POST, "/uploads/{id}/finish", contribute, false, post(crate::uploads::finish))
         .finish();
     let router = router.fallback(not_found).layer(middleware::from_fn_with_state(app, context::pages_layer));
     (router, specs)
@@ -100,6 +135,8 @@ pub(crate) enum Nav {
     Account,
     Roles,
     Audit,
+    Library,
+    Review,
     None,
 }
 
@@ -125,6 +162,10 @@ pub(crate) struct Chrome {
     pub admin_nav: bool,
     /// Whether the navigation shows the audit log (district administrators only).
     pub audit_nav: bool,
+    /// Whether the navigation shows the resource library (staff).
+    pub library_nav: bool,
+    /// Whether the navigation shows the review queue (school administrators, 教研员, district).
+    pub review_nav: bool,
 }
 
 impl Chrome {
@@ -142,6 +183,13 @@ impl Chrome {
                 .any(|r| matches!(r, Role::DistrictAdmin | Role::Researcher | Role::GroupLead | Role::ThirdParty)),
             admin_nav: roles.iter().any(|r| matches!(r, Role::DistrictAdmin | Role::SchoolAdmin)),
             audit_nav: roles.contains(&Role::DistrictAdmin),
+            library_nav: roles.iter().any(|r| {
+                matches!(
+                    r,
+                    Role::DistrictAdmin | Role::Researcher | Role::GroupLead | Role::SchoolAdmin | Role::Teacher
+                )
+            }),
+            review_nav: roles.iter().any(|r| matches!(r, Role::DistrictAdmin | Role::Researcher | Role::SchoolAdmin)),
             lang: ctx.lang,
             m: ctx.lang.messages(),
             district,
@@ -164,6 +212,8 @@ impl Chrome {
             Nav::Account => "account",
             Nav::Roles => "roles",
             Nav::Audit => "audit",
+            Nav::Library => "library",
+            Nav::Review => "review",
             Nav::None => "",
         };
         if current == key { "page" } else { "false" }
