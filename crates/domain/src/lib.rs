@@ -7,6 +7,7 @@ pub mod access;
 pub mod activity;
 pub mod curriculum;
 pub mod error;
+pub mod grading;
 pub mod identity;
 pub mod items;
 pub mod neardup;
@@ -15,6 +16,7 @@ pub mod people;
 pub mod privacy;
 pub mod resources;
 pub mod roster;
+pub mod workload;
 
 pub use activity::{ActivityRecord, ActorRef, ObjectRef};
 pub use curriculum::{

@@ -115,19 +115,35 @@ impl SearchIndex {
             index.set_multithread_executor(cores)?;
         }
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let mut writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
-        if fresh {
+        // The writer (and with it the index's lock file) is taken at the first write, so a
+        // process that only searches (`zhijiao search` beside a running server) never holds it.
+        let writer = if fresh {
+            let mut writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
             // Record the schema version at once, so that an index left empty still says which
             // version made it.
             commit(&mut writer)?;
-        }
-        let this = SearchIndex { index, reader, writer: Mutex::new(Some(writer)), fields, dir };
+            Some(writer)
+        } else {
+            None
+        };
+        let this = SearchIndex { index, reader, writer: Mutex::new(writer), fields, dir };
         this.reader.reload()?;
         Ok(this)
     }
 
+    /// The writer, taken now if this process has none yet.
     fn writer(&self) -> Result<MutexGuard<'_, Option<IndexWriter>>, SearchError> {
-        self.writer.lock().map_err(|_| SearchError::Poisoned)
+        let mut guard = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        if guard.is_none() {
+            *guard = Some(self.index.writer_with_num_threads(1, WRITER_BYTES)?);
+        }
+        Ok(guard)
+    }
+
+    /// Takes the index's writer now, failing at once if another process (a running server)
+    /// holds it: an import calls this before it writes anything to the database.
+    pub fn prepare_to_write(&self) -> Result<(), SearchError> {
+        self.writer().map(drop)
     }
 
     /// Adds or replaces documents (by kind and id), commits, and makes them searchable.
@@ -248,6 +264,7 @@ impl SearchIndex {
             let (title, body) = (text(self.fields.title), text(self.fields.body));
             let source_id = Some(text(self.fields.source_id)).filter(|s| !s.is_empty());
             hits.push(Hit {
+                doc_type: text(self.fields.doc_type),
                 kind,
                 id: id.to_owned(),
                 source_id,

@@ -12,6 +12,8 @@ pub struct Hit {
     pub kind: DocKind,
     pub id: String,
     pub source_id: Option<String>,
+    /// The item or resource type code (`single_choice`, `courseware`, …).
+    pub doc_type: String,
     pub title: String,
     /// HTML-escaped text around the match (at most ~120 characters) with `<mark>…</mark>` around
     /// matched text; safe to insert into a page as is.

@@ -14,7 +14,7 @@ use crate::text::{GRAMS, GramTokenizer, JIEBA, JiebaTokenizer, normalize};
 /// Written as the commit payload and checked on open. Bump it when the schema *or the analysis*
 /// changes (a new tokenizer rule changes the terms without changing the schema): an index built
 /// by another version is then reported as [`crate::SearchError::SchemaChanged`] and rebuilt.
-pub const SCHEMA_VERSION: &str = "zhijiao-search/1";
+pub const SCHEMA_VERSION: &str = "zhijiao-search/2";
 
 /// Name of the tokenizer for exact, case-insensitive values (source ids).
 const EXACT: &str = "zh_exact";
@@ -74,7 +74,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
         edition: b.add_text_field("edition", STRING),
         chapter: b.add_text_field("chapter", STRING),
         knowledge_point: b.add_text_field("knowledge_point", STRING | FAST),
-        doc_type: b.add_text_field("doc_type", STRING | FAST),
+        doc_type: b.add_text_field("doc_type", STRING | FAST | STORED),
         owner: b.add_text_field("owner", TextOptions::default().set_fast("raw")),
         uses: b.add_u64_field("uses", FAST),
         updated: b.add_i64_field("updated", FAST),

@@ -261,6 +261,7 @@ async fn courseware_and_a_video_go_from_upload_through_review_to_search_and_play
     let colleague_view = app.search(&principal, "分数", "").await;
     assert!(colleague_view.contains("<mark>"), "the snippet or title marks the match");
     assert!(colleague_view.contains(&format!("/resources/{courseware}")));
+    assert!(colleague_view.contains("<span class=\"tag\">课件</span>"), "each hit says what kind of resource it is");
     assert!(!app.search(&other, "分数", "").await.contains(&format!("/resources/{courseware}")));
     let history = app.store.activity_about("resource", &courseware, 50).await.unwrap();
     let verbs: Vec<&str> = history.iter().map(|r| r.verb.as_str()).collect();

@@ -237,6 +237,11 @@ pub async fn import_items(settings: &Settings, database: &Database, args: Import
         return Ok(ExitCode::from(2));
     }
     let store = database.open().await?;
+    // Take the index before writing anything, so a running server holding it stops us here.
+    let index = open_index(settings, &*store).await?;
+    index.prepare_to_write().map_err(|e| {
+        anyhow::anyhow!("the search index is in use ({e}); stop `zhijiao serve` and import again — nothing was written")
+    })?;
     let now = Utc::now();
     let rows: Vec<NewItem> = items
         .iter()
@@ -277,7 +282,6 @@ pub async fn import_items(settings: &Settings, database: &Database, args: Import
     }
     drop((near, fresh));
 
-    let index = open_index(settings, &*store).await?;
     let records = store.items_by_ids(&items.iter().map(|i| i.id.clone()).collect::<Vec<_>>()).await?;
     let docs: Vec<_> = records.iter().map(web::library::item_doc).collect();
     for chunk in docs.chunks(10_000) {
@@ -382,7 +386,7 @@ pub async fn search(settings: &Settings, database: &Database, args: SearchArgs) 
             .iter()
             .map(|h| {
                 serde_json::json!({
-                    "kind": h.kind.code(), "id": h.id, "source_id": h.source_id, "title": h.title,
+                    "kind": h.kind.code(), "type": h.doc_type, "id": h.id, "source_id": h.source_id, "title": h.title,
                     "snippet": h.snippet_html, "score": h.score,
                 })
             })

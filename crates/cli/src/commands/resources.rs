@@ -65,6 +65,11 @@ pub async fn import(settings: &Settings, database: &Database, args: ImportResour
     let col = |row: &csv::StringRecord, key: &str| -> String {
         headers.iter().position(|h| h.trim() == key).and_then(|i| row.get(i)).unwrap_or_default().trim().to_owned()
     };
+    // Take the search index first, so a running server holding it stops us before any write.
+    let index = super::library::open_index(settings, &*store).await?;
+    index.prepare_to_write().map_err(|e| {
+        anyhow::anyhow!("the search index is in use ({e}); stop `zhijiao serve` and import again — nothing was written")
+    })?;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -191,7 +196,6 @@ pub async fn import(settings: &Settings, database: &Database, args: ImportResour
 
     // Files are stored content-addressed (a stored file that no resource names is harmless and is
     // shared if uploaded again); resources are written one transaction each, then indexed.
-    let index = super::library::open_index(settings, &*store).await?;
     let library = web::library::Library::new(index, blobs);
     let now = Utc::now();
     let bar = crate::progress::RowsBar::new(rows.len() as u64, "导入资源 / importing resources");

@@ -45,6 +45,8 @@ pub struct SearchHit {
     pub id: String,
     /// The id in the file it was imported from (e.g. Ape210K's `id`), when imported
     pub source_id: Option<String>,
+    /// Item type (`single_choice`, …) or resource type (`courseware`, …)
+    pub doc_type: String,
     pub title: String,
     /// HTML-escaped text with `<mark>` around the matches
     pub snippet_html: String,
@@ -142,6 +144,7 @@ pub(crate) async fn search(
                 kind: h.kind.code().to_owned(),
                 id: h.id,
                 source_id: h.source_id,
+                doc_type: h.doc_type,
                 title: h.title,
                 snippet_html: h.snippet_html,
                 score: h.score,

@@ -353,12 +353,7 @@ pub(crate) async fn create(
         let errors = problems.iter().map(ToString::to_string).collect();
         return Ok(Page(ItemFormPage::new(c, form, errors)).into_response());
     }
-    let school_id = principal
-        .actor
-        .assignments
-        .iter()
-        .find(|a| matches!(a.role, domain::access::Role::Teacher | domain::access::Role::SchoolAdmin))
-        .map(|a| a.scope_id.clone());
+    let school_id = super::resources::author_school(principal);
     let scope = if school_id.is_none() { Scope::District } else { Scope::parse(&form.scope).unwrap_or(Scope::School) };
     let new = NewItem {
         item: item.clone(),

@@ -141,6 +141,14 @@ fn select(
     FilterSelect { name, label, options: all }
 }
 
+/// The label of a document type code (a resource type or an item type).
+fn doc_type_label(lang: Lang, code: &str) -> String {
+    ResourceType::parse(code)
+        .map(|t| lang.label(t).to_owned())
+        .or_else(|_| ItemType::parse(code).map(|t| lang.label(t).to_owned()))
+        .unwrap_or_else(|_| code.to_owned())
+}
+
 /// `GET /library`: search with tabs, filters, sorting and pages.
 pub(crate) async fn search_page(
     ctx: RequestContext,
@@ -173,10 +181,7 @@ pub(crate) async fn search_page(
             },
             title: h.title.clone(),
             snippet_html: h.snippet_html.clone(),
-            kind_label: match h.kind {
-                DocKind::Item => c.m.lib.tab_items.to_owned(),
-                DocKind::Resource => c.m.lib.tab_resources.to_owned(),
-            },
+            kind_label: doc_type_label(lang, &h.doc_type),
             source_id: h.source_id.clone(),
             uses: h.uses,
         })

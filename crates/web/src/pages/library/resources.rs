@@ -104,7 +104,7 @@ fn split_list(text: &str) -> Vec<String> {
 }
 
 /// The school an author contributes for: their first school as teacher or administrator.
-fn author_school(principal: &Principal) -> Option<String> {
+pub(crate) fn author_school(principal: &Principal) -> Option<String> {
     use domain::access::Role;
     principal
         .actor
