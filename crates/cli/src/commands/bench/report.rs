@@ -220,7 +220,11 @@ impl fmt::Display for Report {
             )?;
         }
 
-        writeln!(f, "\n## 查询延迟 / latency (one client, one query at a time)\n")?;
+        writeln!(
+            f,
+            "\n## 查询延迟 / latency (one client, one query at a time; within a query our index searches its segments \
+             on every core and PostgreSQL may use parallel workers)\n"
+        )?;
         writeln!(
             f,
             "| engine | queries | p50 ms | p90 ms | p99 ms | mean ms | max ms | QPS | mean total | zero hits | PG ÷ ours |\n\
