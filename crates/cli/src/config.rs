@@ -24,6 +24,34 @@ pub struct Settings {
     /// `DATA_DIR/zhijiao.db`.
     pub database_url: Option<String>,
     pub server: ServerSettings,
+    pub library: LibrarySettings,
+}
+
+/// The resource library's file store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LibrarySettings {
+    /// The largest video or audio file, in MiB.
+    pub max_video_mib: u64,
+    /// The largest document (courseware, lesson plan, image), in MiB.
+    pub max_document_mib: u64,
+}
+
+impl Default for LibrarySettings {
+    fn default() -> Self {
+        let limits = blobs::Limits::default();
+        LibrarySettings {
+            max_video_mib: limits.max_file_bytes >> 20,
+            max_document_mib: limits.max_document_bytes >> 20,
+        }
+    }
+}
+
+impl LibrarySettings {
+    /// The file store's limits.
+    pub fn limits(&self) -> blobs::Limits {
+        blobs::Limits { max_file_bytes: self.max_video_mib << 20, max_document_bytes: self.max_document_mib << 20 }
+    }
 }
 
 /// The HTTP server.
@@ -36,7 +64,12 @@ pub struct ServerSettings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { data_dir: PathBuf::from("./zhijiao-data"), database_url: None, server: ServerSettings::default() }
+        Settings {
+            data_dir: PathBuf::from("./zhijiao-data"),
+            database_url: None,
+            server: ServerSettings::default(),
+            library: LibrarySettings::default(),
+        }
     }
 }
 
@@ -52,6 +85,7 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_deref().map(store_postgres::redact))
             .field("server", &self.server)
+            .field("library", &self.library)
             .finish()
     }
 }
@@ -193,5 +227,15 @@ mod tests {
         std::fs::write(&path, "data_dir = \"/tmp/z\"\n[server]\nport = 9000\n").unwrap();
         let s = Settings::load(Some(&path)).unwrap();
         assert_eq!((s.server.port, s.data_dir), (9000, PathBuf::from("/tmp/z")));
+    }
+
+    #[test]
+    fn upload_limits_are_configurable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zhijiao.toml");
+        std::fs::write(&path, "[library]\nmax_video_mib = 500\nmax_document_mib = 20\n").unwrap();
+        let limits = Settings::load(Some(&path)).unwrap().library.limits();
+        assert_eq!((limits.max_file_bytes, limits.max_document_bytes), (500 << 20, 20 << 20));
+        assert_eq!(Settings::default().library.limits(), blobs::Limits::default());
     }
 }

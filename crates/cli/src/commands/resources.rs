@@ -147,7 +147,7 @@ pub async fn import(settings: &Settings, database: &Database, args: ImportResour
     }
 
     // Check every file by its content before anything is stored.
-    let blobs = blobs::Blobs::open(&settings.data_dir, blobs::Limits::default())
+    let blobs = blobs::Blobs::open(&settings.data_dir, settings.library.limits())
         .map_err(|e| anyhow::anyhow!("cannot open the file store: {e}"))?;
     let mut staged = Vec::new();
     for row in &mut rows {

@@ -65,7 +65,7 @@ pub async fn run(settings: &Settings, database: &Database, args: ServeArgs) -> a
         // The demo wrote a starter bank: make it findable (with anything imported before).
         super::library::rebuild(&*store, &index).await?;
     }
-    let blobs = blobs::Blobs::open(&settings.data_dir, blobs::Limits::default())
+    let blobs = blobs::Blobs::open(&settings.data_dir, settings.library.limits())
         .map_err(|e| anyhow::anyhow!("cannot open the file store in {}: {e}", settings.data_dir.display()))?;
     let library = std::sync::Arc::new(web::library::Library::new(index, blobs));
     // The near-duplicate index of the bank is built in the background: pages work meanwhile and
