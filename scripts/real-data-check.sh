@@ -22,8 +22,9 @@ hits=$("$bin" --data-dir "$work/bank" search "学校把135本练习本平均分�
 grep -q '"source_id": "491547"' <<<"$hits" || { echo "Ape210K item 491547 not found by its stem: $hits"; exit 1; }
 hits=$("$bin" --data-dir "$work/bank" search "491547" --json --limit 1)
 grep -q '"source_id": "491547"' <<<"$hits" || { echo "Ape210K item 491547 not found by its source id"; exit 1; }
-"$bin" --data-dir "$work/bank" export items "$work/gaokao.zip" --source gaokao-bench | tee /dev/stderr | grep -q "exported 2811" ||
-    { echo "the GAOKAO items did not export to QTI"; exit 1; }
+out=$("$bin" --data-dir "$work/bank" export items "$work/gaokao.zip" --source gaokao-bench)
+echo "$out"
+grep -q "exported 2811" <<<"$out" || { echo "the GAOKAO items did not export to QTI"; exit 1; }
 out=$("$bin" --data-dir "$work/bank2" import items "$work/gaokao.zip")
 grep -q "2811 道试题" <<<"$out" || { echo "the QTI export of GAOKAO did not import back whole: $out"; exit 1; }
 echo "ok"

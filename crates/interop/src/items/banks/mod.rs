@@ -59,7 +59,38 @@ pub fn bank_item_id(source: &str, source_id: &str) -> String {
 
 /// Cleans a text field of a bank record: CJK look-alikes folded, surrounding whitespace trimmed.
 fn clean(text: &str) -> String {
-    fold_cjk_compatibility(text.trim()).into_owned()
+    restore_escaped_backslashes(&fold_cjk_compatibility(text.trim()))
+}
+
+/// Puts back LaTeX backslashes that a JSON encoder took for escapes: the banks hold `\bar`,
+/// `\frac` and `\vec` written as `"\bar"` in JSON source, which decodes to a backspace (U+0008)
+/// followed by `ar`, a form feed (U+000C) followed by `rac`, and so on. Such control characters
+/// never belong in exercise text (XML, and so QTI, cannot even carry them); any other control
+/// character except tab and newlines is dropped.
+fn restore_escaped_backslashes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod clean_tests {
+    use super::*;
+
+    #[test]
+    fn latex_commands_eaten_by_json_escapes_come_back() {
+        assert_eq!(clean("$\u{8}ar{x}+\u{c}rac{1}{2}$"), "$\\bar{x}+\\frac{1}{2}$");
+        assert_eq!(clean("a\u{7}b\tc"), "ab\tc");
+    }
 }
 
 /// Finishes an item: estimated seconds, then validation (problems become errors at `line`/`what`).
