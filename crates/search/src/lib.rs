@@ -29,6 +29,6 @@ pub mod text;
 pub use doc::{DocKind, SearchDoc, Visibility};
 pub use error::SearchError;
 pub use index::SearchIndex;
-pub use query::{Filters, Query, Sort, Viewer};
+pub use query::{Filters, Query, Sort, Viewer, facet_word};
 pub use results::{Facets, Hit, KNOWLEDGE_POINT_FACETS, KindCounts, SearchResults};
 pub use schema::SCHEMA_VERSION;

@@ -216,7 +216,7 @@ fn word_query(fields: &Fields, word: &str) -> Box<dyn TantivyQuery> {
 }
 
 /// A stage and/or subject named in the query (`高中化学`, `初中数学`, `历史`, `小学`).
-pub(crate) fn facet_word(text: &str) -> Option<(Option<Stage>, Option<Subject>)> {
+pub fn facet_word(text: &str) -> Option<(Option<Stage>, Option<Subject>)> {
     let (stage, rest) = match Stage::ALL.iter().find(|s| text.starts_with(s.label_zh())) {
         Some(s) => (Some(*s), &text[s.label_zh().len()..]),
         None => (None, text),

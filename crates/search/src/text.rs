@@ -246,6 +246,12 @@ impl Tokenizer for GramTokenizer {
     }
 }
 
+/// The character bigrams of `text` with their positions, exactly as the index cuts it (for
+/// engines compared against ours, which must match the same substrings).
+pub fn bigrams(text: &str) -> Vec<(usize, String)> {
+    tokens_of(&mut GramTokenizer::default(), text)
+}
+
 /// The tokens of `text` under `tokenizer`, with their positions: for building queries.
 pub(crate) fn tokens_of<T: Tokenizer>(tokenizer: &mut T, text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();

@@ -44,9 +44,6 @@ const COPY_CHUNK: usize = 5_000;
 /// Hits per page, as ours.
 const PAGE: i64 = 20;
 
-/// Longest Latin word kept as one bigram token, as our tokenizer does (64 bytes).
-const MAX_TOKEN_BYTES: usize = 64;
-
 pub struct Input<'a> {
     pub corpus: &'a Corpus,
     pub warmup: &'a [MixQuery],
@@ -314,7 +311,7 @@ fn mix_search(q: &MixQuery) -> Search {
 fn relevance_search(text: &str, only_real: bool) -> Search {
     let mut search = Search { limit: metrics::CUTOFF as i64, only_real, ..Search::default() };
     for unit in text.split_whitespace() {
-        match facet_word(unit) {
+        match search::facet_word(unit) {
             Some((stage, subject)) => {
                 search.prefer_stage = search.prefer_stage.or(stage);
                 search.prefer_subject = search.prefer_subject.or(subject);
@@ -323,23 +320,6 @@ fn relevance_search(text: &str, only_real: bool) -> Search {
         }
     }
     search
-}
-
-/// A stage and/or subject word (`高中化学`, `初中`, `历史`), read as our index reads it.
-fn facet_word(text: &str) -> Option<(Option<Stage>, Option<Subject>)> {
-    let (stage, rest) = match Stage::ALL.iter().find(|s| text.starts_with(s.label_zh())) {
-        Some(s) => (Some(*s), &text[s.label_zh().len()..]),
-        None => (None, text),
-    };
-    let subject = match rest {
-        "" => None,
-        "政治" => Some(Subject::Politics),
-        "道法" => Some(Subject::Morality),
-        "体育" => Some(Subject::Pe),
-        "信息" | "信息技术" => Some(Subject::It),
-        other => Some(*Subject::ALL.iter().find(|s| s.label_zh() == other)?),
-    };
-    (stage.is_some() || subject.is_some()).then_some((stage, subject))
 }
 
 /// A bound parameter.
@@ -502,44 +482,10 @@ fn like_pattern(unit: &str) -> String {
     out
 }
 
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
-}
-
-/// Bigram tokens with positions, as our index cuts text: overlapping pairs of Chinese characters
-/// (a lone one stands for itself), Latin words and numbers whole; a position counts the letters,
-/// digits and ideographs before the token, so punctuation and `$` do not break a phrase.
+/// Bigram tokens with positions, as our index cuts text (punctuation and `$` do not break a
+/// phrase), so both engines match the same substrings.
 fn grams(text: &str) -> Vec<(usize, String)> {
-    let chars: Vec<char> = search::text::normalize(text).chars().collect();
-    let mut out = Vec::new();
-    let (mut i, mut position) = (0, 0);
-    while i < chars.len() {
-        let c = chars[i];
-        if is_han(c) {
-            let paired = chars.get(i + 1).is_some_and(|n| is_han(*n));
-            if paired {
-                out.push((position, chars[i..i + 2].iter().collect()));
-            } else if i == 0 || !is_han(chars[i - 1]) {
-                out.push((position, c.to_string()));
-            }
-            i += 1;
-            position += 1;
-        } else if c.is_alphanumeric() {
-            let mut j = i + 1;
-            while j < chars.len() && chars[j].is_alphanumeric() && !is_han(chars[j]) {
-                j += 1;
-            }
-            let word: String = chars[i..j].iter().collect();
-            if word.len() <= MAX_TOKEN_BYTES {
-                out.push((position, word));
-            }
-            position += j - i;
-            i = j;
-        } else {
-            i += 1;
-        }
-    }
-    out
+    search::text::bigrams(text)
 }
 
 /// A lexeme quoted for `tsvector` and `tsquery` input.

@@ -85,6 +85,8 @@ pub(crate) struct ItemPage {
     state_label: &'static str,
     state_code: &'static str,
     actions: Vec<ActionButton>,
+    /// Where the action buttons post.
+    step_href: String,
     duplicates: Vec<DuplicateView>,
     show_duplicates: bool,
     reason: Option<String>,
@@ -169,6 +171,7 @@ pub(crate) async fn show(
         state_label: lang.label(record.state),
         state_code: record.state.code(),
         actions: action_buttons(lang, record.state, record.scope, record.school_id.is_some(), &caps),
+        step_href: format!("/items/{}/step", super::super::path_segment(&id)),
         duplicates: duplicates_of(&app, principal, lang, &id).await?,
         show_duplicates: reviewing || record.author_id.as_deref() == Some(principal.account.id.as_str()),
         reason: record.reason.clone().filter(|_| record.state == ReviewState::Rejected),

@@ -369,6 +369,8 @@ pub(crate) struct ResourcePage {
     usage: store::Usage,
     favourite: bool,
     actions: Vec<ActionButton>,
+    /// Where the action buttons post.
+    step_href: String,
     can_edit: bool,
     can_new_version: bool,
     revising_note: bool,
@@ -496,6 +498,7 @@ pub(crate) async fn show(
         usage: app.store.usage("resource", &id).await?,
         favourite: app.store.is_favourite(&principal.account.id, "resource", &id).await?,
         actions,
+        step_href: format!("/resources/{}/step", super::super::path_segment(&id)),
         can_edit: is_author && matches!(latest, ReviewState::Draft | ReviewState::Rejected),
         can_new_version: is_author && latest == ReviewState::Published,
         revising_note: record.published_version.is_some()
