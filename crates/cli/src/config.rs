@@ -25,6 +25,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub server: ServerSettings,
     pub library: LibrarySettings,
+    /// Written-homework minutes per day by grade band (双减); the national rule by default.
+    pub workload: domain::workload::WorkloadConfig,
 }
 
 /// The resource library's file store.
@@ -69,6 +71,7 @@ impl Default for Settings {
             database_url: None,
             server: ServerSettings::default(),
             library: LibrarySettings::default(),
+            workload: domain::workload::WorkloadConfig::default(),
         }
     }
 }
@@ -86,6 +89,7 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &self.database_url.as_deref().map(store_postgres::redact))
             .field("server", &self.server)
             .field("library", &self.library)
+            .field("workload", &self.workload)
             .finish()
     }
 }
@@ -227,6 +231,21 @@ mod tests {
         std::fs::write(&path, "data_dir = \"/tmp/z\"\n[server]\nport = 9000\n").unwrap();
         let s = Settings::load(Some(&path)).unwrap();
         assert_eq!((s.server.port, s.data_dir), (9000, PathBuf::from("/tmp/z")));
+    }
+
+    #[test]
+    fn workload_limits_are_configurable_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zhijiao.toml");
+        std::fs::write(&path, "[workload]\ngrades_3_6 = 45\ngrades_10_12 = 120\n").unwrap();
+        let settings = Settings::load(Some(&path)).unwrap();
+        let policy = domain::workload::WorkloadPolicy::new(settings.workload).unwrap();
+        assert_eq!(policy.limit_for(4).unwrap(), Some(45));
+        assert_eq!(policy.limit_for(8).unwrap(), Some(90));
+        assert_eq!(policy.limit_for(11).unwrap(), Some(120));
+        std::fs::write(&path, "[workload]\ngrades_7_9 = 9000\n").unwrap();
+        let settings = Settings::load(Some(&path)).unwrap();
+        assert!(domain::workload::WorkloadPolicy::new(settings.workload).is_err());
     }
 
     #[test]

@@ -176,6 +176,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(ExportCommand::Items(args)) => commands::library::export_items(&database, args).await,
         Command::Reindex => commands::library::reindex(&settings, &database).await,
         Command::Search(args) => commands::library::search(&settings, &database, args).await,
-        Command::Bench(command) => commands::bench::run(command).await,
+        Command::Bench(command) => commands::bench::run(&database, command).await,
     }
 }

@@ -91,7 +91,13 @@ pub fn accounts(roster: &Roster, now: DateTime<Utc>) -> DemoAccounts {
         if let Some(head) = &class.head_teacher_id {
             rename(head, "teacher", Role::Teacher, scope.clone());
         }
-        if let Some(student) = roster.students.iter().find(|s| s.class_id == class.id) {
+        let mut classmates = roster.students.iter().filter(|s| s.class_id == class.id);
+        let first = classmates.next();
+        // A second student of the same class, so a demo can show two students' work side by side.
+        if let Some(second) = classmates.next() {
+            rename(&second.id, "student2", Role::Student, format!("{} · {scope}", second.name));
+        }
+        if let Some(student) = first {
             rename(&student.id, "student", Role::Student, format!("{} · {scope}", student.name));
             if let Some(g) = roster.guardians.iter().find(|g| g.students.iter().any(|l| l.student_id == student.id)) {
                 rename(&g.id, "parent", Role::Guardian, format!("{} · {scope}", student.name));

@@ -38,6 +38,8 @@ coded_enum!(
         Library => "library", "资源库与题库", "Resource library and item bank";
         SchoolReview => "school_review", "校级审核", "School-level review";
         DistrictReview => "district_review", "区级审核", "District-level review";
+        Homework => "homework", "作业", "Homework";
+        StudentWork => "student_work", "学生作业与成绩", "A student's homework and results";
     }
 );
 
@@ -198,6 +200,16 @@ fn reach(role: Role, action: Action, kind: ResourceKind) -> Option<Reach> {
         (Role::SchoolAdmin, Manage, K::SchoolReview) => Some(School),
         (Role::DistrictAdmin | Role::Researcher, Manage, K::DistrictReview) => Some(Region),
 
+        // Homework: the teacher of the class sets and marks it; the school and district look at
+        // it. A student works on their own, a guardian follows their child's.
+        (Role::Teacher, View, K::Homework | K::StudentWork) => Some(OwnClasses),
+        (Role::Teacher, Manage, K::Homework) => Some(OwnClasses),
+        (Role::SchoolAdmin, View, K::Homework | K::StudentWork) => Some(School),
+        (Role::Researcher, View, K::Homework) => Some(Region),
+        (Role::GroupLead, View, K::Homework) => Some(Group),
+        (Role::Student, View | Manage, K::StudentWork) => Some(OwnRecord),
+        (Role::Guardian, View, K::StudentWork) => Some(OwnChildren),
+
         (Role::DistrictAdmin, View, _) => Some(Region),
         (Role::DistrictAdmin, Export, K::District | K::School | K::Class | K::Teacher | K::Student) => Some(Region),
         (Role::DistrictAdmin, Reveal, K::Student | K::Teacher) => Some(Region),
@@ -322,10 +334,10 @@ pub fn may_grant(actor: &Actor, role: Role, place: &Place) -> bool {
 }
 
 /// Whether reading this target by this actor must be written to the audit log: any read of a
-/// student's record or a class roster by someone other than the student or their guardian.
+/// student's record, work or a class roster by someone other than the student or their guardian.
 pub fn read_is_audited(actor: &Actor, target: &Target) -> bool {
     match target.kind {
-        ResourceKind::Student => {
+        ResourceKind::Student | ResourceKind::StudentWork => {
             let own = actor.assignments.iter().any(|a| {
                 (a.role == Role::Student && target.place.student_id.as_ref() == Some(&a.scope_id))
                     || (a.role == Role::Guardian

@@ -70,6 +70,8 @@ coded_enum!(
         RevokeToken => "revoke_token", "撤销接口令牌", "Revoked an API token";
         SignIn => "sign_in", "登录", "Signed in";
         SignInFailed => "sign_in_failed", "登录失败", "Failed sign-in";
+        ViewStudentWork => "view_student_work", "查看学生作业", "Viewed a student's homework";
+        Denied => "denied", "越权访问被拒绝", "Denied access to personal data";
     }
 );
 

@@ -8,6 +8,7 @@ pub mod activity;
 pub mod curriculum;
 pub mod error;
 pub mod grading;
+pub mod homework;
 pub mod identity;
 pub mod items;
 pub mod neardup;

@@ -220,7 +220,8 @@ macro_rules! impl_portable_identity {
                         },
                         ResourceKind::School | ResourceKind::SchoolReview => school_place(p, id).await?,
                         ResourceKind::Class => person_place(p, sql::CLASS_SCHOOL, id).await?.map(|(place, class)| Place { class_id: class, ..place }),
-                        ResourceKind::Student => person_place(p, sql::STUDENT_SCHOOL, id)
+                        ResourceKind::Homework => person_place(p, sql::HOMEWORK_SCHOOL, id).await?.map(|(place, class)| Place { class_id: class, ..place }),
+                        ResourceKind::Student | ResourceKind::StudentWork => person_place(p, sql::STUDENT_SCHOOL, id)
                             .await?
                             .map(|(place, class)| Place { class_id: class, student_id: Some(id.to_owned()), ..place }),
                         ResourceKind::Teacher => person_place(p, sql::TEACHER_SCHOOL, id)

@@ -8,6 +8,7 @@
 //! keeps the two equivalent.
 
 pub mod assemble;
+pub mod homework_sql;
 pub mod library_sql;
 pub mod rows;
 pub mod sql;
@@ -36,6 +37,7 @@ pub fn db_err(err: sqlx::Error) -> store::StoreError {
     store::StoreError::internal(err)
 }
 
+mod homework_macro;
 mod identity_macro;
 mod library_macro;
 mod macros;

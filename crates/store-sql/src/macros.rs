@@ -7,6 +7,7 @@ macro_rules! impl_portable_store {
     ($store:ty, $db:ty) => {
         $crate::impl_portable_identity!($store, $db);
         $crate::impl_portable_library!($store, $db);
+        $crate::impl_portable_homework!($store, $db);
 
         mod portable_impl {
             use domain::{ActivityRecord, Curriculum, Roster};

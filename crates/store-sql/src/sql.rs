@@ -168,6 +168,7 @@ pub const GROUPS_CONTAINING: &str = "SELECT id FROM school_groups WHERE lead_sch
 pub const SCHOOL_REGION: &str = "SELECT region_id AS id FROM schools WHERE id = $1";
 pub const GROUP_LEAD: &str = "SELECT lead_school_id AS id FROM school_groups WHERE id = $1";
 pub const CLASS_SCHOOL: &str = "SELECT school_id, id AS class_id FROM classes WHERE id = $1";
+pub const HOMEWORK_SCHOOL: &str = "SELECT school_id, class_id FROM homework WHERE id = $1";
 pub const STUDENT_SCHOOL: &str = "SELECT school_id, class_id FROM students WHERE id = $1";
 pub const TEACHER_SCHOOL: &str = "SELECT school_id, NULL AS class_id FROM teachers WHERE id = $1";
 pub const REGION_EXISTS: &str = "SELECT id FROM regions WHERE id = $1";

@@ -42,6 +42,11 @@ macro_rules! contract_suite {
             items_round_trip_and_move_through_review,
             resources_keep_versions_and_publish_one,
             usage_counts_and_favourites_add_up,
+            homework_is_created_listed_and_placed,
+            homework_creation_is_all_or_nothing,
+            homework_autosaves_add_up_and_submission_happens_once,
+            homework_marks_comments_and_release,
+            homework_minutes_by_day_and_class_pace,
         );
     };
     (@cases $fresh:expr; $($case:ident),+ $(,)?) => {
@@ -690,4 +695,568 @@ pub async fn usage_counts_and_favourites_add_up(store: Arc<dyn Store>) {
     assert_eq!(store.favourites(&author, "resource", 10).await.expect("favs"), ["r9"]);
     assert!(store.set_favourite(&author, "resource", "r9", false, at(4)).await.expect("unfav"));
     assert!(!store.is_favourite(&author, "resource", "r9").await.expect("is fav"));
+}
+
+// Homework. The fixtures: one class of the demo roster with at least three students, a teacher of
+// that school, and three bank items (60 estimated seconds each) so pace can join them.
+
+struct HomeworkSetup {
+    school_id: String,
+    class_id: String,
+    teacher_id: String,
+    students: Vec<String>,
+}
+
+async fn homework_setup(store: &dyn Store) -> HomeworkSetup {
+    use crate::NewItem;
+    use domain::resources::{ReviewState, Scope};
+    let roster = with_accounts(store).await;
+    let class = roster
+        .classes
+        .iter()
+        .find(|c| roster.students.iter().filter(|s| s.class_id == c.id).count() >= 3)
+        .expect("a class with three students");
+    let teacher = roster.teachers.iter().find(|t| t.school_id == class.school_id).expect("a teacher of the school");
+    let mut students: Vec<String> =
+        roster.students.iter().filter(|s| s.class_id == class.id).map(|s| s.id.clone()).collect();
+    students.sort();
+    students.truncate(3);
+    let items: Vec<NewItem> = ["hi1", "hi2", "hi3"]
+        .iter()
+        .map(|id| NewItem {
+            item: bank_item(id, &format!("src-{id}"), &format!("作业题 {id}")),
+            state: ReviewState::Published,
+            scope: Scope::District,
+            school_id: None,
+            author_id: Some(account_id_of(&teacher.id)),
+            at: at(0),
+        })
+        .collect();
+    store.import_items(&items, &NoProgress).await.expect("import items");
+    HomeworkSetup {
+        school_id: class.school_id.clone(),
+        class_id: class.id.clone(),
+        teacher_id: teacher.id.clone(),
+        students,
+    }
+}
+
+/// 2026-11-`day` at `hour`:00 UTC (China time is eight hours later).
+fn day_at(day: u32, hour: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).single().expect("valid time")
+}
+
+/// A regular math homework with items hi1 (2 points), hi2 (3) and hi3 (5), due on `due`.
+fn homework_of(setup: &HomeworkSetup, id: &str, due: chrono::DateTime<Utc>) -> domain::homework::Homework {
+    use domain::homework::{Homework, HomeworkItem, HomeworkKind, Mode};
+    Homework {
+        id: id.to_owned(),
+        title: format!("分数练习 {id}"),
+        kind: HomeworkKind::Regular,
+        follow_up_of: None,
+        subject: domain::Subject::Math,
+        school_id: setup.school_id.clone(),
+        class_id: setup.class_id.clone(),
+        teacher_id: setup.teacher_id.clone(),
+        mode: Mode::Online,
+        open_at: at(0),
+        due_at: due,
+        allow_late: true,
+        items: [("hi1", 2.0), ("hi2", 3.0), ("hi3", 5.0)]
+            .iter()
+            .map(|(item, points)| HomeworkItem { item_id: (*item).to_owned(), points: *points })
+            .collect(),
+        minutes: 20,
+        instructions: "先复习课本第 12 页".to_owned(),
+        created_at: at(0),
+        released_at: None,
+    }
+}
+
+fn everyone(setup: &HomeworkSetup) -> Vec<crate::Assignee> {
+    setup.students.iter().map(|s| crate::Assignee { student_id: s.clone(), items: None }).collect()
+}
+
+fn homework_record(verb: &str, actor: &str, homework_id: &str, when: chrono::DateTime<Utc>) -> ActivityRecord {
+    ActivityRecord {
+        actor: ActorRef { kind: "student".to_owned(), id: actor.to_owned() },
+        verb: verb.to_owned(),
+        object: ObjectRef { kind: "homework".to_owned(), id: homework_id.to_owned() },
+        school_id: None,
+        class_id: None,
+        result: None,
+        timestamp: when,
+    }
+}
+
+fn response(text: &str) -> domain::grading::Response {
+    domain::grading::Response::Text(text.to_owned())
+}
+
+fn answer_of(item: &str, text: &str, seconds: u32, when: chrono::DateTime<Utc>) -> domain::homework::Answer {
+    domain::homework::Answer {
+        item_id: item.to_owned(),
+        response: response(text),
+        seconds,
+        answered_at: when,
+        mark: None,
+    }
+}
+
+fn graded(
+    item: &str,
+    text: &str,
+    seconds: u32,
+    outcome: domain::grading::Outcome,
+    score: f32,
+    max: f32,
+) -> domain::homework::Answer {
+    let mark = domain::homework::Mark { score, max, outcome, marked_by: None, comment: None };
+    domain::homework::Answer { mark: Some(mark), ..answer_of(item, text, seconds, at(30)) }
+}
+
+fn start(homework_id: &str, student: &str, when: chrono::DateTime<Utc>) -> crate::HomeworkWrite {
+    crate::HomeworkWrite::Start {
+        homework_id: homework_id.to_owned(),
+        student_id: student.to_owned(),
+        at: when,
+        activity: homework_record("opened", student, homework_id, when),
+    }
+}
+
+fn save(homework_id: &str, student: &str, answer: domain::homework::Answer, position: u32) -> crate::HomeworkWrite {
+    crate::HomeworkWrite::SaveAnswer {
+        homework_id: homework_id.to_owned(),
+        student_id: student.to_owned(),
+        activity: homework_record("answered", student, homework_id, answer.answered_at),
+        answer,
+        position,
+    }
+}
+
+fn submit(
+    homework_id: &str,
+    student: &str,
+    key: &str,
+    late: bool,
+    answers: Vec<domain::homework::Answer>,
+) -> crate::HomeworkWrite {
+    crate::HomeworkWrite::Submit {
+        homework_id: homework_id.to_owned(),
+        student_id: student.to_owned(),
+        key: key.to_owned(),
+        at: at(30),
+        late,
+        answers,
+        activity: homework_record("submitted", student, homework_id, at(30)),
+    }
+}
+
+/// The usual final sheet: hi1 right (2/2), hi2 wrong (0/3), hi3 an open answer for the teacher
+/// (with a provisional point that must not count until the teacher marks it).
+fn usual_sheet() -> Vec<domain::homework::Answer> {
+    use domain::grading::Outcome;
+    vec![
+        graded("hi1", "A", 30, Outcome::Correct, 2.0, 2.0),
+        graded("hi2", "B", 20, Outcome::Wrong, 0.0, 3.0),
+        graded("hi3", "因为分母相同", 0, Outcome::NeedsTeacher, 1.0, 5.0),
+    ]
+}
+
+async fn apply(store: &dyn Store, writes: Vec<crate::HomeworkWrite>) -> Vec<crate::WriteOutcome> {
+    let outcomes = store.apply_homework_writes(&writes).await.expect("apply writes");
+    assert_eq!(outcomes.len(), writes.len(), "one outcome per write");
+    outcomes
+}
+
+pub async fn homework_is_created_listed_and_placed(store: Arc<dyn Store>) {
+    use crate::{Assignee, HomeworkFilter, WriteOutcome::*};
+    use domain::homework::{HomeworkItem, HomeworkKind, SubmissionState};
+    let setup = homework_setup(&*store).await;
+    let [s1, s2, s3] = [0, 1, 2].map(|i| setup.students[i].clone());
+    let first = homework_of(&setup, "hw-a", day_at(23, 12));
+    let later = homework_of(&setup, "hw-b", day_at(24, 12));
+    // A targeted follow-up: the second student gets only hi2, worth 4.
+    let own = vec![HomeworkItem { item_id: "hi2".to_owned(), points: 4.0 }];
+    let follow_up = domain::homework::Homework {
+        kind: HomeworkKind::FollowUp,
+        follow_up_of: Some("hw-a".to_owned()),
+        ..homework_of(&setup, "hw-c", day_at(22, 12))
+    };
+    let created = vec![homework_record("assigned", &setup.teacher_id, "hw-a", at(0)); 3];
+    store
+        .create_homework(
+            &[
+                (first.clone(), everyone(&setup)),
+                (later.clone(), everyone(&setup)),
+                (follow_up.clone(), vec![Assignee { student_id: s2.clone(), items: Some(own.clone()) }]),
+            ],
+            &created,
+        )
+        .await
+        .expect("create");
+    assert_eq!(store.activity_count().await.expect("count"), 3, "the records are written with the homework");
+    assert_eq!(store.homework("hw-a").await.expect("get"), Some(first.clone()), "homework round-trips");
+    assert!(store.homework("nope").await.expect("get").is_none());
+
+    let mine = HomeworkFilter { class_ids: vec![setup.class_id.clone()], limit: 10, ..HomeworkFilter::default() };
+    let listed = store.homework_list(&mine).await.expect("list");
+    let ids: Vec<&str> = listed.iter().map(|s| s.homework.id.as_str()).collect();
+    assert_eq!(ids, ["hw-b", "hw-a", "hw-c"], "latest due first");
+    assert!(!listed[0].class_name.is_empty());
+    assert_eq!((listed[1].students, listed[1].started, listed[1].submitted, listed[1].mean_percent), (3, 0, 0, None));
+    assert_eq!(listed[2].students, 1);
+
+    // One student opens it, one saves an answer, one submits late with an answer for the teacher.
+    let outcomes = apply(
+        &*store,
+        vec![
+            start("hw-a", &s1, at(10)),
+            save("hw-a", &s2, answer_of("hi1", "A", 15, at(11)), 1),
+            submit("hw-a", &s3, "k3", true, usual_sheet()),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes, [Done, Done, Done]);
+    let summary = store.homework_list(&mine).await.expect("list").remove(1);
+    assert_eq!(summary.homework.id, "hw-a");
+    assert_eq!(
+        (summary.students, summary.started, summary.submitted, summary.late, summary.to_mark),
+        (3, 3, 1, 1, 1),
+        "counts over the class"
+    );
+    let mean = summary.mean_percent.expect("a mean over submitted work");
+    assert!((mean - 20.0).abs() < 1e-3, "2 of 10 points: {mean}");
+
+    // Filters.
+    let by = |f: HomeworkFilter| {
+        let store = store.clone();
+        async move {
+            let f = HomeworkFilter { limit: 10, ..f };
+            store.homework_list(&f).await.expect("list").into_iter().map(|s| s.homework.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        by(HomeworkFilter { teacher_id: Some(setup.teacher_id.clone()), ..HomeworkFilter::default() }).await.len(),
+        3
+    );
+    assert!(by(HomeworkFilter { teacher_id: Some("nobody".into()), ..HomeworkFilter::default() }).await.is_empty());
+    assert_eq!(
+        by(HomeworkFilter { school_id: Some(setup.school_id.clone()), ..HomeworkFilter::default() }).await.len(),
+        3
+    );
+    assert_eq!(by(HomeworkFilter { kind: Some(HomeworkKind::FollowUp), ..HomeworkFilter::default() }).await, ["hw-c"]);
+    assert!(
+        by(HomeworkFilter { subject: Some(domain::Subject::Chinese), ..HomeworkFilter::default() }).await.is_empty()
+    );
+    assert!(
+        by(HomeworkFilter { class_ids: vec!["no-such-class".into()], ..HomeworkFilter::default() }).await.is_empty()
+    );
+    let window =
+        HomeworkFilter { due_from: Some(day_at(23, 12)), due_to: Some(day_at(24, 12)), ..HomeworkFilter::default() };
+    assert_eq!(by(window).await, ["hw-a"], "due_from inclusive, due_to exclusive");
+    let one = HomeworkFilter { limit: 1, ..HomeworkFilter::default() };
+    assert_eq!(store.homework_list(&one).await.expect("list").len(), 1);
+
+    // The follow-up's student has their own items and maximum.
+    let own_work = store.submission("hw-c", &s2).await.expect("get").expect("assigned");
+    assert_eq!((own_work.state, own_work.items), (SubmissionState::Assigned, Some(own)));
+    let theirs = store.student_homework(&s2, 10).await.expect("student");
+    let ids: Vec<&str> = theirs.iter().map(|h| h.homework.id.as_str()).collect();
+    assert_eq!(ids, ["hw-b", "hw-a", "hw-c"]);
+    assert_eq!((theirs[2].max, theirs[2].score), (4.0, None));
+    assert_eq!((theirs[1].state, theirs[1].seconds, theirs[1].score), (SubmissionState::Started, 15, None));
+    let submitted = store.student_homework(&s3, 10).await.expect("student");
+    let hw_a = submitted.iter().find(|h| h.homework.id == "hw-a").expect("hw-a");
+    assert_eq!(
+        (hw_a.state, hw_a.score, hw_a.max, hw_a.pending, hw_a.late),
+        (SubmissionState::Submitted, Some(2.0), 10.0, 1, true)
+    );
+    assert_eq!(hw_a.seconds, 50);
+    assert!(store.student_homework("nobody", 10).await.expect("student").is_empty());
+
+    // Access control finds a homework's school and class.
+    let place = store.place(ResourceKind::Homework, "hw-a").await.expect("place").expect("exists");
+    assert_eq!(place.school_id.as_deref(), Some(setup.school_id.as_str()));
+    assert_eq!(place.class_id.as_deref(), Some(setup.class_id.as_str()));
+    assert!(!place.regions.is_empty());
+    assert!(store.place(ResourceKind::Homework, "nope").await.expect("place").is_none());
+}
+
+pub async fn homework_creation_is_all_or_nothing(store: Arc<dyn Store>) {
+    let setup = homework_setup(&*store).await;
+    let good = homework_of(&setup, "hw-good", day_at(23, 12));
+    let bad = domain::homework::Homework {
+        class_id: "no-such-class".into(),
+        ..homework_of(&setup, "hw-bad", day_at(23, 12))
+    };
+    let records = vec![homework_record("assigned", &setup.teacher_id, "hw-good", at(0))];
+    let before = store.activity_count().await.expect("count");
+    store
+        .create_homework(&[(good.clone(), everyone(&setup)), (bad, everyone(&setup))], &records)
+        .await
+        .expect_err("an unknown class is refused");
+    assert!(store.homework("hw-good").await.expect("get").is_none(), "the valid homework was rolled back");
+    assert!(store.submission("hw-good", &setup.students[0]).await.expect("get").is_none());
+    assert_eq!(store.activity_count().await.expect("count"), before);
+    // An unknown student fails the same way.
+    let stranger = vec![crate::Assignee { student_id: "no-such-student".into(), items: None }];
+    store.create_homework(&[(good, stranger)], &records).await.expect_err("an unknown student is refused");
+    assert!(store.homework("hw-good").await.expect("get").is_none());
+    assert_eq!(store.activity_count().await.expect("count"), before);
+}
+
+pub async fn homework_autosaves_add_up_and_submission_happens_once(store: Arc<dyn Store>) {
+    use crate::WriteOutcome::*;
+    use domain::homework::SubmissionState;
+    let setup = homework_setup(&*store).await;
+    let [s1, s2] = [0, 1].map(|i| setup.students[i].clone());
+    store.create_homework(&[(homework_of(&setup, "hw", day_at(23, 12)), everyone(&setup))], &[]).await.expect("create");
+
+    assert_eq!(
+        apply(&*store, vec![start("hw", &s1, at(10)), start("hw", "nobody", at(10))]).await,
+        [Done, NotAssigned]
+    );
+    assert_eq!(apply(&*store, vec![start("hw", &s1, at(12))]).await, [Done], "opening again is fine");
+    let work = store.submission("hw", &s1).await.expect("get").expect("assigned");
+    assert_eq!((work.state, work.started_at), (SubmissionState::Started, Some(at(10))), "first opening kept");
+
+    // Three autosaves of one item, in two batches: the response is replaced, the seconds add up.
+    assert_eq!(apply(&*store, vec![save("hw", &s1, answer_of("hi1", "B", 10, at(13)), 0)]).await, [Done]);
+    let outcomes = apply(
+        &*store,
+        vec![
+            save("hw", &s1, answer_of("hi1", "X", 5, at(13)), 0),
+            save("hw", &s1, answer_of("hi1", "A", 10, at(14)), 1),
+            save("hw", &s1, answer_of("hi2", "C", 5, at(15)), 2),
+            save("hw", "nobody", answer_of("hi1", "A", 5, at(15)), 0),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes, [Done, Done, Done, NotAssigned]);
+    let work = store.submission("hw", &s1).await.expect("get").expect("assigned");
+    assert_eq!(work.position, 2);
+    assert_eq!(work.answers, vec![answer_of("hi1", "A", 25, at(14)), answer_of("hi2", "C", 5, at(15))]);
+    assert_eq!(work.seconds(), 30);
+    // An autosave without a Start starts the work too.
+    assert_eq!(apply(&*store, vec![save("hw", &s2, answer_of("hi1", "A", 5, at(16)), 0)]).await, [Done]);
+    let other = store.submission("hw", &s2).await.expect("get").expect("assigned");
+    assert_eq!((other.state, other.started_at), (SubmissionState::Started, Some(at(16))));
+
+    // Submitted with key k1; a retry with k1 is acknowledged and changes nothing, k2 is refused,
+    // and so is an autosave after submission: all in one batch, applied in order.
+    let records_before = store.activity_count().await.expect("count");
+    let outcomes = apply(
+        &*store,
+        vec![
+            submit("hw", &s1, "k1", false, usual_sheet()),
+            submit("hw", &s1, "k1", false, vec![graded("hi1", "Z", 99, domain::grading::Outcome::Wrong, 0.0, 2.0)]),
+            submit("hw", &s1, "k2", true, Vec::new()),
+            save("hw", &s1, answer_of("hi1", "D", 5, at(40)), 0),
+            submit("hw", "nobody", "k1", false, usual_sheet()),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes, [Done, Done, AlreadySubmitted, AlreadySubmitted, NotAssigned]);
+    assert_eq!(store.activity_count().await.expect("count"), records_before + 1, "one record for one submission");
+    let work = store.submission("hw", &s1).await.expect("get").expect("assigned");
+    assert_eq!((work.state, work.submitted_at, work.late), (SubmissionState::Submitted, Some(at(30)), false));
+    // The final sheet replaces the saved answers, seconds included.
+    assert_eq!(work.answers.len(), 3);
+    assert_eq!(work.answer("hi1"), Some(&usual_sheet()[0]));
+    assert_eq!(work.seconds(), 50);
+
+    // The same replay in a later batch is still only acknowledged.
+    assert_eq!(apply(&*store, vec![submit("hw", &s1, "k1", false, Vec::new())]).await, [Done]);
+    assert_eq!(store.activity_count().await.expect("count"), records_before + 1);
+    assert_eq!(store.submission("hw", &s1).await.expect("get").expect("assigned"), work);
+    assert_eq!(store.apply_homework_writes(&[]).await.expect("nothing"), Vec::new());
+
+    // The whole class's work, each with their own answers.
+    let all = store.submissions("hw").await.expect("all");
+    let students: Vec<&str> = all.iter().map(|w| w.student_id.as_str()).collect();
+    assert_eq!(students, setup.students.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(all[0], work);
+    assert_eq!(all[1], other);
+    assert!(all[2].answers.is_empty() && all[2].state == SubmissionState::Assigned);
+    assert!(store.submissions("nope").await.expect("none").is_empty());
+}
+
+pub async fn homework_marks_comments_and_release(store: Arc<dyn Store>) {
+    use crate::WriteOutcome::*;
+    use domain::{grading::Outcome, homework::Mark};
+    let setup = homework_setup(&*store).await;
+    let [s1, s2] = [0, 1].map(|i| setup.students[i].clone());
+    store.create_homework(&[(homework_of(&setup, "hw", day_at(23, 12)), everyone(&setup))], &[]).await.expect("create");
+    let teacher_mark = |score: f32, max: f32, outcome| Mark {
+        score,
+        max,
+        outcome,
+        marked_by: Some(setup.teacher_id.clone()),
+        comment: Some("过程清楚".to_owned()),
+    };
+    let mark = |student: &str, item: &str, m: Mark| crate::HomeworkWrite::Mark {
+        homework_id: "hw".to_owned(),
+        student_id: student.to_owned(),
+        item_id: item.to_owned(),
+        mark: m,
+        activity: homework_record("marked", &setup.teacher_id, "hw", at(50)),
+    };
+    let comment = |student: &str, text: Option<&str>| crate::HomeworkWrite::Comment {
+        homework_id: "hw".to_owned(),
+        student_id: student.to_owned(),
+        comment: text.map(str::to_owned),
+    };
+    // Only the first student submits (hi1 only answered by s2 in an autosave).
+    let outcomes = apply(
+        &*store,
+        vec![
+            submit("hw", &s1, "k1", false, usual_sheet()),
+            save("hw", &s2, answer_of("hi1", "A", 5, at(20)), 0),
+            mark(&s2, "hi1", teacher_mark(2.0, 2.0, Outcome::Correct)),
+            mark("nobody", "hi1", teacher_mark(2.0, 2.0, Outcome::Correct)),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes, [Done, Done, NotSubmitted, NotAssigned]);
+    let status = |student: String| {
+        let store = store.clone();
+        async move {
+            let all = store.student_homework(&student, 10).await.expect("student");
+            let h = all.into_iter().next().expect("one homework");
+            (h.score, h.pending)
+        }
+    };
+    assert_eq!(status(s1.clone()).await, (Some(2.0), 1));
+    let list = crate::HomeworkFilter { limit: 10, ..crate::HomeworkFilter::default() };
+    assert_eq!(store.homework_list(&list).await.expect("list")[0].to_mark, 1);
+
+    // The teacher marks the open answer (4 of 5) and overrides hi2; then marks hi3... and an item
+    // the student never answered gets an answer row with its mark.
+    let records_before = store.activity_count().await.expect("count");
+    let outcomes = apply(
+        &*store,
+        vec![
+            mark(&s1, "hi3", teacher_mark(4.0, 5.0, Outcome::Partial)),
+            mark(&s1, "hi2", teacher_mark(1.0, 3.0, Outcome::Partial)),
+            mark(&s1, "hi9", teacher_mark(0.0, 1.0, Outcome::Unanswered)),
+            comment(&s1, Some("继续努力")),
+            comment("nobody", Some("?")),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes, [Done, Done, Done, Done, NotAssigned]);
+    assert_eq!(store.activity_count().await.expect("count"), records_before + 3, "one record per mark");
+    assert_eq!(status(s1.clone()).await, (Some(7.0), 0), "2 + 1 + 4 + 0, nothing pending");
+    assert_eq!(store.homework_list(&list).await.expect("list")[0].to_mark, 0);
+    let work = store.submission("hw", &s1).await.expect("get").expect("assigned");
+    assert_eq!(work.comment.as_deref(), Some("继续努力"));
+    let hi3 = work.answer("hi3").expect("answered");
+    assert_eq!(hi3.response, response("因为分母相同"), "a mark keeps the response");
+    assert_eq!(hi3.mark, Some(teacher_mark(4.0, 5.0, Outcome::Partial)));
+    let blank = work.answer("hi9").expect("a row for the unanswered item");
+    assert_eq!((&blank.response, blank.seconds), (&response(""), 0));
+    assert_eq!(work.seconds(), 50, "marks add no time");
+    assert_eq!(apply(&*store, vec![comment(&s1, None)]).await, [Done]);
+    assert!(store.submission("hw", &s1).await.expect("get").expect("assigned").comment.is_none());
+
+    // The 错题本 view: answers by outcome, newest first, released or not.
+    let ids = vec![s1.clone(), s2.clone()];
+    let all = store.answered_items(&ids, &[], 100).await.expect("answered");
+    assert_eq!(all.len(), 5, "four answers of s1 and one autosave of s2");
+    assert!(all.windows(2).all(|w| w[0].answer.answered_at >= w[1].answer.answered_at), "newest first");
+    assert!(all.iter().all(|a| !a.released && a.homework_title == "分数练习 hw"));
+    let partial = store.answered_items(&ids, &[Outcome::Partial, Outcome::Wrong], 100).await.expect("partial");
+    let mut items: Vec<&str> = partial.iter().map(|a| a.answer.item_id.as_str()).collect();
+    items.sort();
+    assert_eq!(items, ["hi2", "hi3"]);
+    assert!(partial.iter().all(|a| a.student_id == s1 && a.homework_id == "hw"));
+    assert_eq!(store.answered_items(&ids, &[], 2).await.expect("limit").len(), 2);
+    assert!(store.answered_items(&[], &[], 10).await.expect("nobody").is_empty());
+
+    // Release happens once, with one record.
+    let record = homework_record("released", &setup.teacher_id, "hw", at(55));
+    let before = store.activity_count().await.expect("count");
+    assert!(store.release_homework("hw", at(55), &record).await.expect("release"));
+    assert!(!store.release_homework("hw", at(56), &record).await.expect("again"));
+    assert!(!store.release_homework("nope", at(56), &record).await.expect("missing"));
+    assert_eq!(store.activity_count().await.expect("count"), before + 1);
+    assert_eq!(store.homework("hw").await.expect("get").expect("exists").released_at, Some(at(55)));
+    let released = store.answered_items(&ids, &[Outcome::Partial], 100).await.expect("answered");
+    assert!(released.iter().all(|a| a.released));
+
+    // Autosaves, the submission and a mark of one student's work in one batch: each write sees
+    // the ones before it.
+    let s3 = setup.students[2].clone();
+    let sheet = vec![
+        graded("hi1", "A", 30, Outcome::Correct, 2.0, 2.0),
+        graded("hi3", "略", 0, Outcome::NeedsTeacher, 0.0, 5.0),
+    ];
+    let outcomes = apply(
+        &*store,
+        vec![
+            save("hw", &s3, answer_of("hi2", "B", 7, at(21)), 1),
+            save("hw", &s3, answer_of("hi2", "C", 8, at(22)), 1),
+            submit("hw", &s3, "k3", false, sheet),
+            mark(&s3, "hi3", teacher_mark(3.0, 5.0, Outcome::Partial)),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes, [Done, Done, Done, Done]);
+    let work = store.submission("hw", &s3).await.expect("get").expect("assigned");
+    assert_eq!(work.answer("hi2"), Some(&answer_of("hi2", "C", 15, at(22))), "saved, not on the final sheet");
+    assert_eq!(work.answer("hi3").and_then(|a| a.mark.clone()), Some(teacher_mark(3.0, 5.0, Outcome::Partial)));
+    let theirs = store.student_homework(&s3, 10).await.expect("student").remove(0);
+    assert_eq!((theirs.score, theirs.pending, theirs.seconds), (Some(5.0), 0, 45));
+}
+
+pub async fn homework_minutes_by_day_and_class_pace(store: Arc<dyn Store>) {
+    use domain::grading::Outcome;
+    let setup = homework_setup(&*store).await;
+    let s1 = setup.students[0].clone();
+    // Due 20:00 and 23:30 China time on the 24th, and 01:00 on the 25th (still the 24th in UTC).
+    let homework = [
+        homework_of(&setup, "hw-24a", day_at(24, 12)),
+        domain::homework::Homework {
+            minutes: 15,
+            ..homework_of(&setup, "hw-24b", day_at(24, 15) + chrono::Duration::minutes(30))
+        },
+        homework_of(&setup, "hw-25", day_at(24, 17)),
+        homework_of(&setup, "hw-22", day_at(22, 12)),
+    ];
+    let created: Vec<_> = homework.iter().map(|h| (h.clone(), everyone(&setup))).collect();
+    store.create_homework(&created, &[]).await.expect("create");
+    let date = |day: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, day).expect("date");
+    let class = vec![setup.class_id.clone()];
+    let rows = store.class_minutes(&class, date(23), date(24)).await.expect("minutes");
+    assert_eq!(
+        rows.iter().map(|r| (r.homework_id.as_str(), r.date, r.minutes)).collect::<Vec<_>>(),
+        [("hw-24a", date(24), 20), ("hw-24b", date(24), 15)]
+    );
+    assert!(rows.iter().all(|r| r.class_id == setup.class_id && r.subject == domain::Subject::Math));
+    assert_eq!(store.class_minutes(&class, date(22), date(25)).await.expect("minutes").len(), 4, "both ends inclusive");
+    assert_eq!(store.class_minutes(&class, date(25), date(25)).await.expect("minutes")[0].homework_id, "hw-25");
+    assert!(store.class_minutes(&["other".to_owned()], date(22), date(25)).await.expect("minutes").is_empty());
+    assert!(store.class_minutes(&[], date(22), date(25)).await.expect("minutes").is_empty());
+
+    // Pace: answers with time only (hi3 took 0 seconds), against 60 estimated seconds each.
+    assert_eq!(
+        store.class_pace(&setup.class_id, domain::Subject::Math).await.expect("pace"),
+        crate::ClassPace::default()
+    );
+    let outcomes = apply(
+        &*store,
+        vec![
+            submit("hw-24a", &s1, "k", false, usual_sheet()),
+            save("hw-24b", &s1, answer_of("hi1", "A", 45, at(20)), 0),
+            save("hw-24b", &setup.students[1], graded("hi2", "A", 0, Outcome::Wrong, 0.0, 3.0), 0),
+        ],
+    )
+    .await;
+    assert!(outcomes.iter().all(|o| *o == crate::WriteOutcome::Done));
+    let pace = store.class_pace(&setup.class_id, domain::Subject::Math).await.expect("pace");
+    assert_eq!(pace, crate::ClassPace { actual_seconds: 30 + 20 + 45, estimated_seconds: 180, answers: 3 });
+    let none = store.class_pace(&setup.class_id, domain::Subject::English).await.expect("pace");
+    assert_eq!(none, crate::ClassPace::default());
+    assert_eq!(store.class_pace("other", domain::Subject::Math).await.expect("pace"), crate::ClassPace::default());
 }

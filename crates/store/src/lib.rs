@@ -6,6 +6,7 @@
 
 pub mod contract;
 pub mod error;
+pub mod homework;
 pub mod library;
 pub mod views;
 
@@ -18,6 +19,7 @@ use domain::{
 };
 
 pub use error::StoreError;
+pub use homework::*;
 pub use library::*;
 pub use views::*;
 
@@ -214,7 +216,15 @@ pub struct AuditFilter {
 /// Everything a backend offers.
 #[async_trait]
 pub trait Store:
-    RosterStore + CurriculumStore + ActivityStore + AccountStore + AuditStore + ItemStore + ResourceStore + UsageStore
+    RosterStore
+    + CurriculumStore
+    + ActivityStore
+    + AccountStore
+    + AuditStore
+    + ItemStore
+    + ResourceStore
+    + UsageStore
+    + HomeworkStore
 {
     /// `"sqlite"` or `"postgres"`, for logs and the about page.
     fn backend(&self) -> &'static str;

@@ -6,6 +6,7 @@
 //! Handlers shape store rows into the dedicated types of [`types`], masking personal numbers.
 
 pub mod doc;
+pub mod homework;
 pub mod library;
 pub mod types;
 
@@ -17,7 +18,7 @@ use axum::{
     http::{Method, StatusCode},
     middleware,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post, put},
 };
 use domain::{
     Guardian, Student,
@@ -44,6 +45,8 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
     let district = Guard::Policy { kind: K::District, action: Action::View, target: TargetFrom::District };
     let view = |kind| Guard::Policy { kind, action: Action::View, target: TargetFrom::Param("id") };
     let library_view = Guard::Policy { kind: K::Library, action: Action::View, target: TargetFrom::Nothing };
+    let work = |action| Guard::Policy { kind: K::StudentWork, action, target: TargetFrom::Param("id") };
+    let homework = |action| Guard::Policy { kind: K::Homework, action, target: TargetFrom::Param("id") };
     let (api, specs) = RouteTable::new(app)
         .add(Method::GET, "/api/v1/overview", district, true, get(overview))
         .add(Method::GET, "/api/v1/schools", district, true, get(schools))
@@ -54,13 +57,35 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         .add(Method::GET, "/api/v1/me", Guard::SignedIn, true, get(me))
         .add(Method::GET, "/api/v1/search", library_view, true, get(library::search))
         .add(Method::GET, "/api/v1/items/{id}", library_view, true, get(library::item))
+        .add(Method::GET, "/api/v1/students/{id}/homework", work(Action::View), true, get(homework::student_list))
+        .add(Method::GET, "/api/v1/students/{id}/homework/{homework}", work(Action::View), true, get(homework::open))
+        .add(
+            Method::PUT,
+            "/api/v1/students/{id}/homework/{homework}/answers",
+            work(Action::Manage),
+            true,
+            put(homework::save_answer),
+        )
+        .add(
+            Method::POST,
+            "/api/v1/students/{id}/homework/{homework}/submit",
+            work(Action::Manage),
+            true,
+            post(homework::submit),
+        )
+        // Assigning checks the policy for each class named in the body.
+        .add(Method::POST, "/api/v1/homework", Guard::SignedIn, true, post(homework::assign))
+        .add(Method::GET, "/api/v1/homework/{id}", homework(Action::View), true, get(homework::report))
+        .add(Method::PUT, "/api/v1/homework/{id}/marks", homework(Action::Manage), true, put(homework::mark))
+        .add(Method::POST, "/api/v1/homework/{id}/release", homework(Action::Manage), true, post(homework::release))
         .add(Method::GET, "/api/openapi.json", Guard::Public, true, get(openapi))
         .add(Method::GET, "/healthz", Guard::Public, true, get(healthz))
         .add(Method::GET, "/assets/{file}", Guard::Public, false, get(crate::assets::serve))
         .add(Method::GET, "/assets/vendor/{*path}", Guard::Public, false, get(crate::assets::serve_vendor))
         .finish();
-    let api =
-        api.route("/api/v1/{*rest}", get(not_found).post(not_found)).layer(middleware::from_fn(context::api_layer));
+    let api = api
+        .route("/api/v1/{*rest}", get(not_found).post(not_found).put(not_found))
+        .layer(middleware::from_fn(context::api_layer));
     (api, specs)
 }
 

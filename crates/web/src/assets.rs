@@ -22,6 +22,9 @@ const ICON_SVG: &str = include_str!("../assets/icon.svg");
 const MATH_JS: &str = include_str!("../assets/math.js");
 /// The resumable-upload script of the resource form.
 const UPLOAD_JS: &str = include_str!("../assets/upload.js");
+const CHARTS_JS: &str = include_str!("../assets/charts.js");
+const HOMEWORK_JS: &str = include_str!("../assets/homework.js");
+const MARKING_JS: &str = include_str!("../assets/marking.js");
 
 /// One embedded file and the hashed name it is served under.
 struct Asset {
@@ -38,12 +41,15 @@ impl Asset {
     }
 }
 
-static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 7]> = LazyLock::new(|| {
     [
         Asset::new("app", "css", APP_CSS, "text/css; charset=utf-8"),
         Asset::new("icon", "svg", ICON_SVG, "image/svg+xml"),
         Asset::new("math", "js", MATH_JS, "text/javascript; charset=utf-8"),
         Asset::new("upload", "js", UPLOAD_JS, "text/javascript; charset=utf-8"),
+        Asset::new("charts", "js", CHARTS_JS, "text/javascript; charset=utf-8"),
+        Asset::new("homework", "js", HOMEWORK_JS, "text/javascript; charset=utf-8"),
+        Asset::new("marking", "js", MARKING_JS, "text/javascript; charset=utf-8"),
     ]
 });
 
@@ -67,6 +73,21 @@ pub fn math_js_href() -> &'static str {
 /// The URL of the upload script, e.g. `/assets/upload.0123456789ab.js`.
 pub fn upload_js_href() -> &'static str {
     &ASSETS[3].href
+}
+
+/// The URL of the script that draws ECharts charts from `data-chart` attributes (after ECharts).
+pub fn charts_js_href() -> &'static str {
+    &ASSETS[4].href
+}
+
+/// The URL of the answering page's script (autosave, resume, offline queue, timing, submit).
+pub fn homework_js_href() -> &'static str {
+    &ASSETS[5].href
+}
+
+/// The URL of the marking page's keyboard script.
+pub fn marking_js_href() -> &'static str {
+    &ASSETS[6].href
 }
 
 /// The first 12 hex digits of the SHA-256 of `bytes`: short enough for a URL, long enough that two

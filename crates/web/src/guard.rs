@@ -226,11 +226,23 @@ async fn authorize(
     let decision = decide(&principal.actor, action, &target);
     if let domain::access::Decision::Deny(reason) = decision {
         tracing::info!(account = %principal.account.id, path = spec.path, id = %id, reason = reason.code(), "access denied");
+        if matches!(kind, ResourceKind::Student | ResourceKind::StudentWork) {
+            // An attempt on a minor's data that the policy refused is itself worth a record.
+            let entry = AuditEntry {
+                school_id: target.place.school_id.clone(),
+                detail: Some(format!("{} {} ({})", spec.method, spec.path, reason.code())),
+                ..principal.audit(ip, AuditAction::Denied, kind.code(), &id)
+            };
+            app.store.append_audit(&entry).await.map_err(|e| WebError::from(e).into_response())?;
+        }
         return Err(WebError::Forbidden.into_response());
     }
     if spec.method == Method::GET && action == Action::View && read_is_audited(&principal.actor, &target) {
-        let action =
-            if kind == ResourceKind::Student { AuditAction::ViewStudent } else { AuditAction::ViewClassRoster };
+        let action = match kind {
+            ResourceKind::Student => AuditAction::ViewStudent,
+            ResourceKind::StudentWork => AuditAction::ViewStudentWork,
+            _ => AuditAction::ViewClassRoster,
+        };
         let entry =
             AuditEntry { school_id: target.place.school_id.clone(), ..principal.audit(ip, action, kind.code(), &id) };
         // The read is only served once it is on record.

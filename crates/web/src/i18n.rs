@@ -1,6 +1,7 @@
 //! The two interface languages: every UI string in one [`Messages`] table per language, and labels of
 //! domain values in the chosen language.
 
+pub mod homework;
 pub mod library;
 
 use std::borrow::Cow;
@@ -139,6 +140,10 @@ labelled!(
     domain::resources::ResourceType,
     domain::resources::ReviewState,
     domain::resources::Scope,
+    domain::homework::Mode,
+    domain::homework::SubmissionState,
+    domain::homework::HomeworkKind,
+    domain::homework::followup::PlanNote,
     AuditAction
 );
 
@@ -148,6 +153,8 @@ labelled!(
 pub struct Messages {
     /// The library's strings.
     pub lib: &'static library::LibraryMessages,
+    /// The homework loop's strings.
+    pub hw: &'static homework::HomeworkMessages,
     pub app_name: &'static str,
     pub tagline: &'static str,
     pub nav_overview: &'static str,
@@ -388,6 +395,7 @@ pub struct Messages {
 /// Simplified Chinese.
 pub const ZH: Messages = Messages {
     lib: &library::ZH,
+    hw: &homework::ZH,
     app_name: "智教",
     tagline: "开源区域智慧教育平台",
     nav_overview: "概览",
@@ -627,6 +635,7 @@ pub const ZH: Messages = Messages {
 /// English.
 pub const EN: Messages = Messages {
     lib: &library::EN,
+    hw: &homework::EN,
     app_name: "Zhijiao",
     tagline: "Open-source regional smart-education platform",
     nav_overview: "Overview",

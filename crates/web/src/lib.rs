@@ -11,6 +11,7 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod guard;
+pub mod homework;
 pub mod i18n;
 pub mod library;
 pub mod pages;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub demo_accounts: Vec<DemoAccount>,
     /// The search index and file store of the resource library and item bank.
     pub library: Arc<library::Library>,
+    /// The district's written-homework limits (双减).
+    pub workload: domain::workload::WorkloadPolicy,
 }
 
 /// A demo account as listed on a demo instance's sign-in page.
@@ -61,6 +64,8 @@ pub(crate) struct App {
     throttle: auth::throttle::Throttle,
     demo_accounts: Vec<DemoAccount>,
     library: Arc<library::Library>,
+    /// The homework loop's write queue and caches.
+    homeworks: homework::Homeworks,
 }
 
 impl App {
@@ -84,12 +89,13 @@ pub fn router(state: AppState) -> Router {
 /// check no route is left unguarded).
 pub fn router_and_routes(state: AppState) -> (Router, Vec<guard::RouteSpec>) {
     let app = Arc::new(App {
-        store: state.store,
+        store: state.store.clone(),
         demo: state.demo,
         district_name: OnceLock::new(),
         district_id: OnceLock::new(),
         throttle: auth::throttle::Throttle::default(),
         demo_accounts: if state.demo { state.demo_accounts } else { Vec::new() },
+        homeworks: homework::Homeworks::new(state.store.clone(), state.workload),
         library: state.library,
     });
     let (pages, mut specs) = pages::routes(app.clone());

@@ -16,7 +16,7 @@ use domain::{
     Roster,
     identity::{AuditAction, account_id_of},
 };
-use store::{AccountStore, AuditFilter, AuditStore, CurriculumStore, NoProgress, RosterStore, Session};
+use store::{AccountStore, AuditFilter, AuditStore, CurriculumStore, HomeworkStore, NoProgress, RosterStore, Session};
 use store_sqlite::SqliteStore;
 use tower::ServiceExt;
 use web::{
@@ -73,6 +73,7 @@ async fn setup_with(edit: impl FnOnce(&mut Roster)) -> App {
         demo: true,
         demo_accounts: Vec::new(),
         library: Arc::new(web::library::Library::open_in(dir.path()).unwrap()),
+        workload: Default::default(),
     });
     App { router, routes, store, roster, _dir: dir }
 }
@@ -166,6 +167,7 @@ fn concrete(app: &App, pattern: &str, class: &domain::Class) -> String {
         "api" if pattern.contains("/classes/") => class.id.clone(),
         "api" if pattern.contains("/teachers/") => teacher.id.clone(),
         "api" if pattern.contains("/students/") => student.id.clone(),
+        "homework" | "api" if pattern.contains("/homework/") => HOMEWORK_ID.to_owned(),
         _ => "x".to_owned(),
     };
     let mut out = String::new();
@@ -211,12 +213,43 @@ async fn every_route_is_registered_with_a_guard_and_refuses_strangers() {
     }
 }
 
+/// The homework the route walks aim at (assigned to another school's class).
+const HOMEWORK_ID: &str = "hw-access-test";
+
+/// Assigns a homework to `class` so that homework routes have a real target.
+async fn homework_in(app: &App, class: &domain::Class) {
+    use domain::homework::{Homework, HomeworkItem, HomeworkKind, Mode};
+    let teacher = app.roster.teachers.iter().find(|t| t.school_id == class.school_id).unwrap();
+    let now = chrono::Utc::now();
+    let homework = Homework {
+        id: HOMEWORK_ID.to_owned(),
+        title: "access".into(),
+        kind: HomeworkKind::Regular,
+        follow_up_of: None,
+        subject: domain::Subject::Math,
+        school_id: class.school_id.clone(),
+        class_id: class.id.clone(),
+        teacher_id: teacher.id.clone(),
+        mode: Mode::Online,
+        open_at: now,
+        due_at: now + chrono::Duration::hours(1),
+        allow_late: false,
+        items: vec![HomeworkItem { item_id: "i".into(), points: 1.0 }],
+        minutes: 5,
+        instructions: String::new(),
+        created_at: now,
+        released_at: None,
+    };
+    app.store.create_homework(&[(homework, Vec::new())], &[]).await.unwrap();
+}
+
 #[tokio::test]
 async fn every_policy_route_refuses_an_actor_out_of_scope() {
     let app = setup().await;
     // The student of the demo class, aimed at another school's records.
     let student = app.session("student").await;
     let other = app.other_school_class().clone();
+    homework_in(&app, &other).await;
     for spec in &app.routes {
         let Guard::Policy { kind, .. } = spec.guard else { continue };
         if kind == domain::access::ResourceKind::Curriculum {
@@ -224,10 +257,10 @@ async fn every_policy_route_refuses_an_actor_out_of_scope() {
         }
         let uri = concrete(&app, spec.path, &other);
         let body = "csrf=csrf-student&purpose=test";
-        let reply = if spec.method == Method::POST {
-            app.post(&uri, &student, body).await
-        } else {
+        let reply = if spec.method == Method::GET {
             app.get(&uri, &student).await
+        } else {
+            app.send(spec.method.clone(), &uri, Some(&student), Some(body)).await
         };
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{} {uri} as a student of another school", spec.method);
     }

@@ -74,6 +74,7 @@ async fn setup() -> TestApp {
         demo: false,
         demo_accounts: Vec::new(),
         library: Arc::new(web::library::Library::open_in(dir.path()).unwrap()),
+        workload: Default::default(),
     });
     TestApp { router, store, roster, school, sessions: AtomicU32::new(0), _dir: dir }
 }

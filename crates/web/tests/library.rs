@@ -79,8 +79,13 @@ async fn setup() -> TestApp {
     store.add_accounts(&accounts.accounts, &accounts.assignments, &NoProgress).await.unwrap();
     let store = Arc::new(store);
     let library = Arc::new(web::library::Library::open_in(dir.path()).unwrap());
-    let router =
-        web::router(AppState { store: store.clone(), demo: true, demo_accounts: Vec::new(), library: library.clone() });
+    let router = web::router(AppState {
+        store: store.clone(),
+        demo: true,
+        demo_accounts: Vec::new(),
+        library: library.clone(),
+        workload: Default::default(),
+    });
     TestApp { router, store, library, sessions: AtomicU32::new(0), _dir: dir }
 }
 

@@ -77,6 +77,7 @@ async fn setup() -> TestApp {
         demo: true,
         demo_accounts: Vec::new(),
         library: Arc::new(web::library::Library::open_in(dir.path()).unwrap()),
+        workload: Default::default(),
     });
     TestApp { router, roster, curriculum, secrets, session: format!("zj_session={session}"), pool, _dir: dir }
 }

@@ -1,8 +1,14 @@
 //! `zhijiao bench search`: the search benchmark of the scale issue, in one run on the same rows —
 //! our index (build time, size, latency of a realistic query mix) against PostgreSQL's stock
 //! full-text setups for Chinese, and both rankings on the hand-labelled relevance set.
+//! `zhijiao bench homework`: the homework loop under many students at once.
 
 mod corpus;
+mod homework;
+mod homework_load;
+mod homework_plan;
+mod homework_prepare;
+mod homework_report;
 mod mix;
 mod ours;
 mod postgres;
@@ -16,6 +22,8 @@ use search::{Viewer, metrics::RelevanceSet};
 
 use report::{Report, Targets};
 
+use crate::config::Database;
+
 /// The hand-labelled relevance set of the search crate (30 queries over the real banks).
 const RELEVANCE_SET: &str = include_str!("../../../search/relevance/queries.toml");
 
@@ -26,6 +34,9 @@ const VIEWER_ACCOUNT: &str = "acct-7";
 pub enum BenchCommand {
     /// 搜索规模基准：本平台索引对比 PostgreSQL / search at scale: our index against PostgreSQL
     Search(SearchBenchArgs),
+    /// 作业负载基准：准备与运行 / homework under load: prepare, then run against a server
+    #[command(subcommand)]
+    Homework(homework::HomeworkCommand),
 }
 
 #[derive(Debug, Args)]
@@ -74,9 +85,10 @@ pub enum PgSetup {
     Bigram,
 }
 
-pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
+pub async fn run(database: &Database, command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Search(args) => search(args).await,
+        BenchCommand::Homework(command) => homework::run(database, command).await,
     }
 }
 

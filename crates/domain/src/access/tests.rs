@@ -96,6 +96,21 @@ third_party view district S D:out_of_scope
 third_party view school S,O,X D:out_of_scope
 third_party view group - S,X,D:not_granted
 third_party view curriculum - S:not_granted
+district_admin view homework S,C,O,X D:out_of_scope
+researcher view homework S,C,O,X D:out_of_scope
+group_lead view homework S,C,O X,D:out_of_scope
+school_admin view homework S,C O,X,D:out_of_scope
+teacher view homework S C,O,X,D:out_of_scope
+teacher manage homework S C,O,X,D:out_of_scope
+head_teacher view homework S C,O,X,D:out_of_scope
+head_teacher manage homework S C,O,X,D:out_of_scope
+district_admin view student_work S,M,C,O,X D:out_of_scope
+school_admin view student_work S,M,C O,X,D:out_of_scope
+teacher view student_work S,M C,O,X,D:out_of_scope
+head_teacher view student_work S,M C,O,X,D:out_of_scope
+student view student_work S M,C,O,X,D:out_of_scope
+student manage student_work S M,C,O,X,D:out_of_scope
+guardian view student_work S M,C,O,X,D:out_of_scope
 ";
 
 /// Which situations make sense for each kind of target.
@@ -104,8 +119,8 @@ fn situations(kind: ResourceKind) -> &'static [char] {
         ResourceKind::District | ResourceKind::Audit => &['S', 'D'],
         ResourceKind::Group => &['S', 'X', 'D'],
         ResourceKind::School | ResourceKind::Teacher | ResourceKind::RoleAssignment => &['S', 'O', 'X', 'D'],
-        ResourceKind::Class => &['S', 'C', 'O', 'X', 'D'],
-        ResourceKind::Student => &['S', 'M', 'C', 'O', 'X', 'D'],
+        ResourceKind::Class | ResourceKind::Homework => &['S', 'C', 'O', 'X', 'D'],
+        ResourceKind::Student | ResourceKind::StudentWork => &['S', 'M', 'C', 'O', 'X', 'D'],
         ResourceKind::Curriculum | ResourceKind::Library => &['S'],
         ResourceKind::SchoolReview => &['S', 'O', 'X', 'D'],
         ResourceKind::DistrictReview => &['S', 'D'],
@@ -260,7 +275,7 @@ impl Tree {
             ResourceKind::Curriculum | ResourceKind::Library => place = Place::default(),
             ResourceKind::School | ResourceKind::RoleAssignment | ResourceKind::SchoolReview => {}
             ResourceKind::Teacher => place.person_id = Some(format!("{school}-t")),
-            ResourceKind::Class | ResourceKind::Student => {
+            ResourceKind::Class | ResourceKind::Student | ResourceKind::Homework | ResourceKind::StudentWork => {
                 let class = match situation {
                     'S' | 'M' => self.home_class.clone(),
                     'C' => self.other_class.clone(),
@@ -271,7 +286,7 @@ impl Tree {
                     'M' => self.mate.clone(),
                     _ => format!("{class}-s0"),
                 });
-                if kind == ResourceKind::Class {
+                if matches!(kind, ResourceKind::Class | ResourceKind::Homework) {
                     place.student_id = None;
                 }
                 place.class_id = Some(class);

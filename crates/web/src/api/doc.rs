@@ -70,13 +70,34 @@ pub fn document() -> Result<serde_json::Value, serde_json::Error> {
         super::student,
         super::me,
         super::library::search,
-        super::library::item
+        super::library::item,
+        super::homework::student_list,
+        super::homework::open,
+        super::homework::save_answer,
+        super::homework::submit,
+        super::homework::assign,
+        super::homework::report,
+        super::homework::mark,
+        super::homework::release
     ),
     components(
         schemas(
             super::library::SearchResponse,
             super::library::SearchHit,
             super::library::ItemResponse,
+            super::homework::StudentHomeworkItem,
+            super::homework::StudentItem,
+            super::homework::StudentHomeworkDetail,
+            super::homework::SaveAnswerRequest,
+            super::homework::Saved,
+            super::homework::SubmitRequest,
+            super::homework::HomeworkDetail,
+            super::homework::MarkRequest,
+            super::homework::Released,
+            crate::homework::ops::Compose,
+            crate::homework::ops::Assigned,
+            crate::homework::ops::GivenAnswer,
+            crate::homework::ops::Submitted,
             Overview,
             SchoolList,
             SchoolItem,
@@ -99,14 +120,15 @@ pub fn document() -> Result<serde_json::Value, serde_json::Error> {
             ErrorDetail,
             ErrorCode
         ),
-        responses(Unauthorized, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, InternalError)
+        responses(Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, PayloadTooLarge, TooManyRequests, InternalError)
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
         (name = "district", description = "区域 / the district"),
         (name = "roster", description = "学校、班级、教师、学生 / schools, classes, teachers, students"),
-        (name = "account", description = "调用者本人 / the caller")
+        (name = "account", description = "调用者本人 / the caller"),
+        (name = "homework", description = "作业：布置、作答、批改、学情 / homework: assign, answer, mark, analyse")
     )
 )]
 pub struct ApiDoc;
@@ -152,6 +174,8 @@ error_responses! {
     Unauthorized => "`unauthorized`: no token, or the token is unknown, revoked, or its account disabled.";
     Forbidden => "`forbidden`: the access policy does not let the token's role see this.";
     NotFound => "`not_found`: nothing has this id.";
+    Conflict => "`already_submitted`, `past_due`, `not_open` or `over_workload_limit` (with the classes and their day's total): the request is valid but the homework's state refuses it.";
+    Unprocessable => "`invalid_homework` or `invalid_answer`: a field is wrong; `field` names it and `problems` lists every problem.";
     PayloadTooLarge => "`payload_too_large`: the request body is over 64 KiB.";
     InternalError => "`internal_error`: the server failed; the cause is logged, not sent.";
 }

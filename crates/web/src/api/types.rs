@@ -336,6 +336,9 @@ pub struct ErrorDetail {
     /// A human-readable explanation (Chinese by default; English with `?lang=en` or the `lang=en`
     /// cookie). Never contains internal causes.
     pub message: String,
+    /// The request field the error is about, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// The stable error codes.
@@ -358,4 +361,17 @@ pub enum ErrorCode {
     TooManyAttempts,
     /// 500: the server failed; the cause is logged, not sent.
     InternalError,
+    /// 409: the homework was already submitted (with another idempotency key).
+    AlreadySubmitted,
+    /// 409: the homework was due and late work is not accepted.
+    PastDue,
+    /// 409: the homework is not open yet.
+    NotOpen,
+    /// 409: assigning would take a class past its daily homework limit; resend with
+    /// `confirm_over_limit`.
+    OverWorkloadLimit,
+    /// 422: the homework as composed breaks a rule; `field` and `problems` say which.
+    InvalidHomework,
+    /// 422: an answer is refused (an item not in the homework, an overlong text …).
+    InvalidAnswer,
 }

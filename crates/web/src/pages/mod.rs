@@ -4,6 +4,7 @@
 pub(crate) mod account;
 mod admin;
 mod curriculum;
+pub(crate) mod homework;
 pub(crate) mod library;
 mod people;
 mod roster;
@@ -41,6 +42,9 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
     let audit_log = Guard::Policy { kind: K::Audit, action: Action::View, target: TargetFrom::District };
     let library_view = Guard::Policy { kind: K::Library, action: Action::View, target: TargetFrom::Nothing };
     let contribute = Guard::Policy { kind: K::Library, action: Action::Manage, target: TargetFrom::Nothing };
+    let work = Guard::Policy { kind: K::StudentWork, action: Action::View, target: TargetFrom::Param("id") };
+    let hw_view = Guard::Policy { kind: K::Homework, action: Action::View, target: TargetFrom::Param("id") };
+    let hw_manage = Guard::Policy { kind: K::Homework, action: Action::Manage, target: TargetFrom::Param("id") };
     let (router, specs) = RouteTable::new(app.clone())
         // The home page shows the district overview to those allowed to see it and sends
         // everyone else to their own home (school, class, child).
@@ -105,6 +109,21 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         )
         .add(M::DELETE, "/uploads/{id}", contribute, false, delete(crate::uploads::abort))
         .add(M::POST, "/uploads/{id}/finish", contribute, false, post(crate::uploads::finish))
+        // Homework: the list and the composer show only the teacher's own classes, and assigning
+        // asks the policy about each class chosen.
+        .add(M::GET, "/homework", SignedIn, false, get(homework::list))
+        .add(M::GET, "/homework/new", SignedIn, false, get(homework::compose::form))
+        .add(M::POST, "/homework/new", SignedIn, false, post(homework::compose::post))
+        .add(M::GET, "/homework/{id}", hw_view, false, get(homework::report::show))
+        .add(M::GET, "/homework/{id}/export/{format}", hw_view, false, get(homework::export::export))
+        .add(M::POST, "/homework/{id}/release", hw_manage, false, post(homework::report::release))
+        .add(M::GET, "/homework/{id}/mark", hw_manage, false, get(homework::marking::show))
+        .add(M::POST, "/homework/{id}/mark", hw_manage, false, post(homework::marking::save))
+        .add(M::GET, "/homework/{id}/follow-ups", hw_manage, false, get(homework::followups::show))
+        .add(M::POST, "/homework/{id}/follow-ups", hw_manage, false, post(homework::followups::assign))
+        .add(M::GET, "/students/{id}/homework", work, false, get(homework::student::list))
+        .add(M::GET, "/students/{id}/homework/{homework}", work, false, get(homework::student::show))
+        .add(M::GET, "/students/{id}/wrong-book", work, false, get(homework::student::wrong_book))
         .finish();
     let router = router.fallback(not_found).layer(middleware::from_fn_with_state(app, context::pages_layer));
     (router, specs)
@@ -137,6 +156,7 @@ pub(crate) enum Nav {
     Audit,
     Library,
     Review,
+    Homework,
     None,
 }
 
@@ -166,6 +186,8 @@ pub(crate) struct Chrome {
     pub library_nav: bool,
     /// Whether the navigation shows the review queue (school administrators, 教研员, district).
     pub review_nav: bool,
+    /// Where the homework link goes: the teacher's list, the student's or the first child's own.
+    pub homework_href: Option<String>,
 }
 
 impl Chrome {
@@ -190,6 +212,16 @@ impl Chrome {
                 )
             }),
             review_nav: roles.iter().any(|r| matches!(r, Role::DistrictAdmin | Role::Researcher | Role::SchoolAdmin)),
+            homework_href: principal.and_then(|p| {
+                let first = |role: Role| p.actor.assignments.iter().find(|a| a.role == role);
+                if first(Role::Teacher).is_some() {
+                    Some("/homework".to_owned())
+                } else if let Some(a) = first(Role::Student) {
+                    Some(format!("/students/{}/homework", a.scope_id))
+                } else {
+                    p.actor.facts.children.first().map(|c| format!("/students/{c}/homework"))
+                }
+            }),
             lang: ctx.lang,
             m: ctx.lang.messages(),
             district,
@@ -214,6 +246,7 @@ impl Chrome {
             Nav::Audit => "audit",
             Nav::Library => "library",
             Nav::Review => "review",
+            Nav::Homework => "homework",
             Nav::None => "",
         };
         if current == key { "page" } else { "false" }

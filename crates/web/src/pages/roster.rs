@@ -122,10 +122,10 @@ fn home_of(actor: &domain::access::Actor) -> String {
         }
     }
     if let Some(me) = first(Role::Student) {
-        return format!("/students/{me}");
+        return format!("/students/{me}/homework");
     }
     if let Some(child) = actor.facts.children.first() {
-        return format!("/students/{child}");
+        return format!("/students/{child}/homework");
     }
     "/account".into()
 }

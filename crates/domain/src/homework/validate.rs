@@ -1,0 +1,128 @@
+//! What makes a homework or an answer acceptable. Each problem names the field it is about, so the
+//! form and the API can point at it.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::{Homework, HomeworkItem, MAX_ANSWER_CHARS, MAX_ITEMS};
+use crate::grading::Response;
+
+/// Something wrong with a homework about to be assigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum SpecProblem {
+    #[error("title: a homework needs a title")]
+    NoTitle,
+    #[error("items: a homework needs at least one item")]
+    NoItems,
+    #[error("items: at most {max} items, not {count}")]
+    TooManyItems { count: usize, max: usize },
+    #[error("items: item {item_id} appears twice")]
+    DuplicateItem { item_id: String },
+    #[error("items: item {item_id} must be worth more than 0 points and at most 100")]
+    BadPoints { item_id: String },
+    #[error("due_at: the due time must be after the open time")]
+    DueBeforeOpen,
+    #[error("minutes: the estimate must be between 1 and 600 minutes")]
+    BadMinutes,
+}
+
+impl SpecProblem {
+    /// The form field the problem is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            SpecProblem::NoTitle => "title",
+            SpecProblem::NoItems
+            | SpecProblem::TooManyItems { .. }
+            | SpecProblem::DuplicateItem { .. }
+            | SpecProblem::BadPoints { .. } => "items",
+            SpecProblem::DueBeforeOpen => "due_at",
+            SpecProblem::BadMinutes => "minutes",
+        }
+    }
+}
+
+/// Checks a homework before it is stored; every problem is reported, not only the first.
+pub fn validate_spec(homework: &Homework) -> Result<(), Vec<SpecProblem>> {
+    let mut problems = Vec::new();
+    if homework.title.trim().is_empty() {
+        problems.push(SpecProblem::NoTitle);
+    }
+    if homework.due_at <= homework.open_at {
+        problems.push(SpecProblem::DueBeforeOpen);
+    }
+    if homework.minutes == 0 || homework.minutes > 600 {
+        problems.push(SpecProblem::BadMinutes);
+    }
+    problems.extend(item_problems(&homework.items));
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+/// Problems with an item list (the homework's or one student's own).
+pub(crate) fn item_problems(items: &[HomeworkItem]) -> Vec<SpecProblem> {
+    let mut problems = Vec::new();
+    if items.is_empty() {
+        problems.push(SpecProblem::NoItems);
+    }
+    if items.len() > MAX_ITEMS {
+        problems.push(SpecProblem::TooManyItems { count: items.len(), max: MAX_ITEMS });
+    }
+    let mut seen = HashSet::new();
+    for item in items {
+        if !seen.insert(item.item_id.as_str()) {
+            problems.push(SpecProblem::DuplicateItem { item_id: item.item_id.clone() });
+        }
+        if !(item.points > 0.0 && item.points <= 100.0) {
+            problems.push(SpecProblem::BadPoints { item_id: item.item_id.clone() });
+        }
+    }
+    problems
+}
+
+/// Why an answer is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum AnswerProblem {
+    #[error("item_id: item {item_id} is not part of this homework")]
+    NotInHomework { item_id: String },
+    #[error("response: the answer is {chars} characters long; at most {max} are accepted")]
+    TooLong { chars: usize, max: usize },
+    #[error("the homework is not open yet")]
+    NotOpen,
+    #[error("the homework was due and late work is not accepted")]
+    PastDue,
+    #[error("the homework has already been submitted")]
+    AlreadySubmitted,
+    #[error("seconds: time spent on one item cannot exceed a day")]
+    BadSeconds,
+}
+
+/// Checks one answer against the items the student was given.
+pub fn check_answer(
+    items: &[HomeworkItem],
+    item_id: &str,
+    response: &Response,
+    seconds: u32,
+) -> Result<(), AnswerProblem> {
+    if !items.iter().any(|i| i.item_id == item_id) {
+        return Err(AnswerProblem::NotInHomework { item_id: item_id.to_owned() });
+    }
+    let chars = response_chars(response);
+    if chars > MAX_ANSWER_CHARS {
+        return Err(AnswerProblem::TooLong { chars, max: MAX_ANSWER_CHARS });
+    }
+    if seconds > 24 * 3600 {
+        return Err(AnswerProblem::BadSeconds);
+    }
+    Ok(())
+}
+
+/// Characters of text in a response.
+fn response_chars(response: &Response) -> usize {
+    match response {
+        Response::Choices(list) | Response::Blanks(list) => list.iter().map(|s| s.chars().count()).sum(),
+        Response::TrueFalse(_) => 1,
+        Response::Text(text) => text.chars().count(),
+    }
+}

@@ -1,0 +1,186 @@
+//! The homework loop's moving parts shared by pages and the JSON API: the write queue, caches of
+//! homework and items for the hot answering path, and the operations (assign, open, autosave,
+//! submit, mark, release). The rules themselves are `domain::homework`, `domain::grading` and
+//! `domain::workload`; this module fetches, checks with them and writes.
+
+mod error;
+pub mod ops;
+pub mod queue;
+pub mod report;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use domain::{
+    ActivityRecord, ActorRef, ObjectRef,
+    homework::Homework,
+    identity::{PersonKind, PersonRef},
+    items::Item,
+    workload::WorkloadPolicy,
+};
+pub use error::HomeworkError;
+use store::{Store, StoreError};
+
+pub use queue::WriteQueue;
+
+/// How long a cached item is trusted: a corrected answer key reaches grading within this.
+const ITEM_TTL: Duration = Duration::from_secs(60);
+/// Entries kept before a cache is emptied (a bound, not a policy: one evening's homework fits).
+const CACHE_BOUND: usize = 20_000;
+/// How long knowledge-point names are trusted: a curriculum import shows in pages within this.
+const NAMES_TTL: Duration = Duration::from_secs(600);
+
+/// Knowledge-point names by id, as pages show them instead of ids.
+pub type PointNames = Arc<HashMap<String, String>>;
+
+/// The homework loop's state kept between requests.
+pub struct Homeworks {
+    pub queue: WriteQueue,
+    /// The district's 双减 limits.
+    pub workload: WorkloadPolicy,
+    homework: Mutex<HashMap<String, Arc<Homework>>>,
+    items: Mutex<HashMap<String, (Instant, Arc<Item>)>>,
+    point_names: Mutex<Option<(Instant, PointNames)>>,
+}
+
+impl std::fmt::Debug for Homeworks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Homeworks").field("workload", &self.workload).finish_non_exhaustive()
+    }
+}
+
+impl Homeworks {
+    pub fn new(store: Arc<dyn Store>, workload: WorkloadPolicy) -> Homeworks {
+        Homeworks {
+            queue: WriteQueue::new(store),
+            workload,
+            homework: Mutex::new(HashMap::new()),
+            items: Mutex::new(HashMap::new()),
+            point_names: Mutex::new(None),
+        }
+    }
+
+    /// A homework, from the cache when it has been read before. Homework does not change after it
+    /// is assigned except for its release, which calls [`Homeworks::forget`].
+    pub async fn homework(&self, store: &dyn Store, id: &str) -> Result<Option<Arc<Homework>>, StoreError> {
+        if let Some(found) = self.homework.lock().ok().and_then(|c| c.get(id).cloned()) {
+            return Ok(Some(found));
+        }
+        let Some(found) = store.homework(id).await? else { return Ok(None) };
+        let found = Arc::new(found);
+        if let Ok(mut cache) = self.homework.lock() {
+            if cache.len() >= CACHE_BOUND {
+                cache.clear();
+            }
+            cache.insert(id.to_owned(), found.clone());
+        }
+        Ok(Some(found))
+    }
+
+    /// Drops a homework from the cache after it changed.
+    pub fn forget(&self, id: &str) {
+        if let Ok(mut cache) = self.homework.lock() {
+            cache.remove(id);
+        }
+    }
+
+    /// The curriculum's knowledge-point names by id (items and reports carry only the ids).
+    pub async fn point_names(&self, store: &dyn Store) -> Result<PointNames, StoreError> {
+        let now = Instant::now();
+        if let Some((at, names)) = self.point_names.lock().ok().and_then(|c| c.clone())
+            && now.duration_since(at) < NAMES_TTL
+        {
+            return Ok(names);
+        }
+        let curriculum = store.load_curriculum().await?;
+        let names: PointNames = Arc::new(curriculum.knowledge_points.into_iter().map(|k| (k.id, k.name)).collect());
+        if let Ok(mut cache) = self.point_names.lock() {
+            *cache = Some((now, names.clone()));
+        }
+        Ok(names)
+    }
+
+    /// The items with these ids that exist, by id.
+    pub async fn items(&self, store: &dyn Store, ids: &[String]) -> Result<HashMap<String, Arc<Item>>, StoreError> {
+        let now = Instant::now();
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        if let Ok(cache) = self.items.lock() {
+            for id in ids {
+                match cache.get(id) {
+                    Some((at, item)) if now.duration_since(*at) < ITEM_TTL => {
+                        found.insert(id.clone(), item.clone());
+                    }
+                    _ => missing.push(id.clone()),
+                }
+            }
+        } else {
+            missing = ids.to_vec();
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let records = store.items_by_ids(&missing).await?;
+        if let Ok(mut cache) = self.items.lock() {
+            if cache.len() >= CACHE_BOUND {
+                cache.clear();
+            }
+            for record in records {
+                let item = Arc::new(record.item);
+                cache.insert(item.id.clone(), (now, item.clone()));
+                found.insert(item.id.clone(), item);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The activity-record actor for a roster person (or the account, for staff without one).
+pub fn actor_ref(person: Option<&PersonRef>, account_id: &str) -> ActorRef {
+    match person {
+        Some(p) => ActorRef {
+            kind: match p.kind {
+                PersonKind::Teacher => "teacher",
+                PersonKind::Student => "student",
+                PersonKind::Guardian => "guardian",
+            }
+            .to_owned(),
+            id: p.id.clone(),
+        },
+        None => ActorRef { kind: "account".to_owned(), id: account_id.to_owned() },
+    }
+}
+
+/// An activity record about a homework.
+pub fn homework_activity(
+    actor: ActorRef,
+    verb: &str,
+    homework: &Homework,
+    result: Option<serde_json::Value>,
+    at: DateTime<Utc>,
+) -> ActivityRecord {
+    ActivityRecord {
+        actor,
+        verb: verb.to_owned(),
+        object: ObjectRef { kind: "homework".to_owned(), id: homework.id.clone() },
+        school_id: Some(homework.school_id.clone()),
+        class_id: Some(homework.class_id.clone()),
+        result,
+        timestamp: at,
+    }
+}
+
+/// A student as an activity-record actor.
+pub fn student_actor(student_id: &str) -> ActorRef {
+    ActorRef { kind: "student".to_owned(), id: student_id.to_owned() }
+}
+
+/// A knowledge point's name, or its id when the curriculum does not know it (an imported bank's
+/// own tags are names already).
+pub fn point_name<'a>(names: &'a HashMap<String, String>, id: &'a str) -> &'a str {
+    names.get(id).map_or(id, String::as_str)
+}

@@ -1,0 +1,478 @@
+//! Composing a homework. The form carries its whole draft in its fields and every button posts it
+//! back with an `op` (search, add, remove, auto-pick, assign), so composing needs no script and a
+//! half-composed homework survives a reload of the page.
+
+use std::{collections::BTreeSet, sync::Arc};
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::State,
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use domain::{
+    Subject,
+    access::library::LibraryViewer,
+    homework::{
+        CHINA_TIME, HomeworkItem, Mode,
+        compose::{Pace, PickRequest, auto_pick, estimate_minutes},
+        followup::default_points,
+    },
+    items::Item,
+};
+use search::DocKind;
+use store::TaughtClass;
+
+use super::super::library::items::ItemView;
+use crate::{
+    App, RequestContext, WebError,
+    guard::see_other,
+    homework::{
+        HomeworkError,
+        ops::{self, Compose, teacher_id},
+        point_name,
+    },
+    library::search_viewer,
+    pages::{Chrome, Nav, Page},
+};
+
+/// The draft as the form holds it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Draft {
+    pub title: String,
+    pub subject: Option<Subject>,
+    pub classes: Vec<String>,
+    pub mode: Option<Mode>,
+    pub open_at: String,
+    pub due_at: String,
+    pub allow_late: bool,
+    pub minutes: String,
+    /// The estimate the page filled in last time: while `minutes` still equals it, the teacher
+    /// has not typed their own, and it follows the chosen items.
+    pub minutes_auto: String,
+    pub instructions: String,
+    pub items: Vec<HomeworkItem>,
+    pub q: String,
+    pub kps: Vec<String>,
+    pub count: String,
+    pub target_minutes: String,
+    pub difficulty: String,
+    pub confirm: bool,
+    pub op: String,
+}
+
+impl Draft {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Draft {
+        let mut d = Draft::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "title" => d.title = v,
+                "subject" => d.subject = Subject::parse(&v).ok(),
+                "class" if !d.classes.contains(&v) => d.classes.push(v),
+                "mode" => d.mode = Mode::parse(&v).ok(),
+                "open_at" => d.open_at = v,
+                "due_at" => d.due_at = v,
+                "allow_late" => d.allow_late = true,
+                "minutes" => d.minutes = v,
+                "minutes_auto" => d.minutes_auto = v,
+                "instructions" => d.instructions = v,
+                "item" => {
+                    if let Some((id, points)) = v.split_once(':')
+                        && let Ok(points) = points.parse::<f32>()
+                        && !d.items.iter().any(|i| i.item_id == id)
+                    {
+                        d.items.push(HomeworkItem { item_id: id.to_owned(), points });
+                    }
+                }
+                "q" => d.q = v,
+                "kp" => d.kps.push(v),
+                "count" => d.count = v,
+                "target_minutes" => d.target_minutes = v,
+                "difficulty" => d.difficulty = v,
+                "confirm_over_limit" => d.confirm = true,
+                "op" => d.op = v,
+                _ => {}
+            }
+        }
+        d
+    }
+}
+
+/// Reads `2026-11-23T21:00` (a `datetime-local` field, China Standard Time).
+fn parse_local(text: &str) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok()?;
+    CHINA_TIME.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))
+}
+
+/// Writes an instant for a `datetime-local` field.
+fn format_local(at: DateTime<Utc>) -> String {
+    at.with_timezone(&CHINA_TIME).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// One chosen item with its stem, for the draft's list.
+pub(crate) struct ChosenView {
+    pub item: ItemView,
+    /// The item type's code (`short_answer`, …), for styling and tests.
+    pub item_type: &'static str,
+    pub points: String,
+    pub value: String,
+    pub seconds: u32,
+}
+
+/// One class the teacher teaches, once however many subjects they teach it.
+pub(crate) struct ClassChoice {
+    pub class_id: String,
+    pub name: String,
+    pub subjects: String,
+    pub students: u64,
+    pub checked: bool,
+}
+
+/// One search hit that can be added.
+pub(crate) struct HitView {
+    pub id: String,
+    pub type_label: &'static str,
+    /// The item type's code (`short_answer`, …), for styling and tests.
+    pub item_type: &'static str,
+    pub snippet: String,
+    pub chosen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "homework_new.html")]
+pub(crate) struct ComposePage {
+    c: Chrome,
+    d: Draft,
+    classes: Vec<ClassChoice>,
+    subjects: Vec<(&'static str, &'static str, bool)>,
+    chosen: Vec<ChosenView>,
+    hits: Vec<HitView>,
+    kp_options: Vec<KpOption>,
+    estimate: String,
+    notices: Vec<String>,
+    problems: Vec<String>,
+    warnings: Vec<String>,
+    mode_online: bool,
+}
+
+/// `GET /homework/new`: an empty draft (due tomorrow evening) for the teacher's classes.
+pub(crate) async fn form(ctx: RequestContext, State(app): State<Arc<App>>) -> Result<Response, WebError> {
+    let now = Utc::now();
+    let due = (now + Duration::days(1)).with_timezone(&CHINA_TIME).date_naive().and_hms_opt(21, 0, 0);
+    let draft = Draft {
+        open_at: format_local(now),
+        due_at: due
+            .and_then(|d| CHINA_TIME.from_local_datetime(&d).single())
+            .map(|d| format_local(d.with_timezone(&Utc)))
+            .unwrap_or_default(),
+        count: "5".into(),
+        target_minutes: "20".into(),
+        difficulty: "3".into(),
+        ..Draft::default()
+    };
+    render(&ctx, &app, draft, Vec::new(), Vec::new(), Vec::new()).await
+}
+
+/// `POST /homework/new`: applies the button pressed to the draft; `assign` assigns it.
+pub(crate) async fn post(
+    ctx: RequestContext,
+    State(app): State<Arc<App>>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let mut d = Draft::from_pairs(pairs);
+    let op = std::mem::take(&mut d.op);
+    let mut notices = Vec::new();
+    if let Some(id) = op.strip_prefix("add:") {
+        if !d.items.iter().any(|i| i.item_id == id) {
+            let bank = app.homeworks.items(&*app.store, &[id.to_owned()]).await?;
+            if let Some(item) = bank.get(id) {
+                d.items.push(HomeworkItem { item_id: id.to_owned(), points: default_points(item) });
+            }
+        }
+    } else if let Some(id) = op.strip_prefix("remove:") {
+        d.items.retain(|i| i.item_id != id);
+    } else if let Some(id) = op.strip_prefix("up:") {
+        if let Some(pos) = d.items.iter().position(|i| i.item_id == id).filter(|&p| p > 0) {
+            d.items.swap(pos, pos - 1);
+        }
+    } else if op == "autopick" {
+        notices.extend(autopick(&ctx, &app, &mut d).await?);
+    } else if op == "assign" {
+        return assign(&ctx, &app, d).await;
+    }
+    render(&ctx, &app, d, notices, Vec::new(), Vec::new()).await
+}
+
+/// Items of the bank the teacher may use for this subject and grade, best matching `text` first.
+async fn candidates(
+    ctx: &RequestContext,
+    app: &App,
+    text: &str,
+    subject: Option<Subject>,
+    grade: Option<u8>,
+    limit: usize,
+) -> Result<Vec<String>, WebError> {
+    let principal = ctx.principal()?;
+    let query = search::Query {
+        text: text.chars().take(200).collect(),
+        kind: Some(DocKind::Item),
+        filters: search::Filters { subject, grade, ..search::Filters::default() },
+        sort: search::Sort::Relevance,
+        limit,
+        offset: 0,
+        viewer: search_viewer(&LibraryViewer::of(&principal.actor)),
+    };
+    let results = app.library.search.search(&query).map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(results.hits.into_iter().map(|h| h.id).collect())
+}
+
+/// The grade of the first chosen class (the draft's items are aimed at it).
+fn draft_grade(d: &Draft, classes: &[TaughtClass]) -> Option<u8> {
+    classes.iter().find(|c| d.classes.contains(&c.class_id)).map(|c| c.grade)
+}
+
+async fn taught(app: &App, ctx: &RequestContext) -> Result<Vec<TaughtClass>, WebError> {
+    let principal = ctx.principal()?;
+    let teacher = teacher_id(principal).map_err(|_| WebError::Forbidden)?;
+    Ok(app.store.teacher_detail(teacher).await?.map(|t| t.taught).unwrap_or_default())
+}
+
+/// Runs the automatic composer over the bank and appends its pick to the draft.
+async fn autopick(ctx: &RequestContext, app: &App, d: &mut Draft) -> Result<Vec<String>, WebError> {
+    let classes = taught(app, ctx).await?;
+    let grade = draft_grade(d, &classes);
+    let ids = candidates(ctx, app, "", d.subject, grade, 100).await?;
+    let bank = app.homeworks.items(&*app.store, &ids).await?;
+    let pool: Vec<&Item> = ids.iter().filter_map(|id| bank.get(id).map(|i| &**i)).collect();
+    let request = PickRequest {
+        count: d.count.trim().parse().unwrap_or(5).clamp(1, 50),
+        knowledge_points: d.kps.clone(),
+        target_minutes: d.target_minutes.trim().parse().ok(),
+        difficulty: d.difficulty.trim().parse().ok(),
+        exclude: d.items.iter().map(|i| i.item_id.clone()).collect(),
+    };
+    let seed = Utc::now().timestamp_micros().unsigned_abs();
+    let pick = auto_pick(&pool, &request, seed);
+    for id in &pick.items {
+        if let Some(item) = bank.get(id) {
+            d.items.push(HomeworkItem { item_id: id.clone(), points: default_points(item) });
+        }
+    }
+    let lang = ctx.lang;
+    let mut notices = Vec::new();
+    if let Some(short) = &pick.shortfall {
+        notices.push(if lang == crate::Lang::Zh { short.to_string() } else { short.label_en() });
+    }
+    if !pick.off_topic.is_empty() {
+        let names = app.homeworks.point_names(&*app.store).await?;
+        let off: Vec<&str> = pick.off_topic.iter().map(|k| point_name(&names, k)).collect();
+        notices.push(format!("{}: {}", lang.messages().hw.kp, off.join("、")));
+    }
+    Ok(notices)
+}
+
+async fn assign(ctx: &RequestContext, app: &App, d: Draft) -> Result<Response, WebError> {
+    let principal = ctx.principal()?;
+    let m = ctx.lang.messages().hw;
+    let mut problems = Vec::new();
+    let open_at = parse_local(&d.open_at);
+    let due_at = parse_local(&d.due_at);
+    if open_at.is_none() {
+        problems.push(format!("{}: {}", m.opens, d.open_at));
+    }
+    if due_at.is_none() {
+        problems.push(format!("{}: {}", m.due, d.due_at));
+    }
+    let Some(subject) = d.subject else {
+        problems.push(m.subject.to_owned());
+        return render(ctx, app, d, Vec::new(), problems, Vec::new()).await;
+    };
+    let (Some(open_at), Some(due_at)) = (open_at, due_at) else {
+        return render(ctx, app, d, Vec::new(), problems, Vec::new()).await;
+    };
+    let compose = Compose {
+        title: d.title.clone(),
+        subject,
+        mode: d.mode.unwrap_or(Mode::Online),
+        open_at,
+        due_at,
+        allow_late: d.allow_late,
+        minutes: d.minutes.trim().parse().ok(),
+        instructions: d.instructions.clone(),
+        items: d.items.clone(),
+        class_ids: d.classes.clone(),
+        student_ids: Vec::new(),
+        confirm_over_limit: d.confirm,
+    };
+    match ops::assign(app, principal, &compose, Utc::now()).await {
+        Ok(assigned) => {
+            let first = assigned.homework_ids.first().cloned().unwrap_or_default();
+            Ok(see_other(&format!("/homework/{first}?assigned={}", assigned.homework_ids.len())))
+        }
+        Err(HomeworkError::OverLimit(warnings)) => {
+            let lang = ctx.lang;
+            let lines = warnings
+                .iter()
+                .map(|w| {
+                    let detail = match w.verdict {
+                        domain::workload::WorkloadVerdict::OverLimit { total, limit, .. } => {
+                            format!("{total}/{limit} {}", m.minutes_short)
+                        }
+                        domain::workload::WorkloadVerdict::NoWrittenHomework => m.no_written.to_owned(),
+                        domain::workload::WorkloadVerdict::Ok { .. } => String::new(),
+                    };
+                    let _ = lang;
+                    format!("{} · {} · {detail}", w.class_name, w.date.format("%m-%d"))
+                })
+                .collect();
+            render(ctx, app, d, Vec::new(), Vec::new(), lines).await
+        }
+        Err(HomeworkError::Invalid(list)) => {
+            render(ctx, app, d, Vec::new(), list.iter().map(ToString::to_string).collect(), Vec::new()).await
+        }
+        Err(HomeworkError::BadField { field, message }) => {
+            render(ctx, app, d, Vec::new(), vec![format!("{field}: {message}")], Vec::new()).await
+        }
+        Err(HomeworkError::Forbidden) => Err(WebError::Forbidden),
+        Err(HomeworkError::NotFound) => Err(WebError::NotFound),
+        Err(HomeworkError::Store(e)) => Err(WebError::Store(e)),
+        Err(other) => render(ctx, app, d, Vec::new(), vec![other.to_string()], Vec::new()).await,
+    }
+}
+
+/// A knowledge point the auto-pick can aim at.
+pub(crate) struct KpOption {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+/// The subject the teacher teaches in most classes (ties: the first listed), the draft's default.
+fn main_subject(classes: &[TaughtClass]) -> Option<Subject> {
+    let count = |s: Subject| classes.iter().filter(|c| c.subject == s).count();
+    let most = classes.iter().map(|c| count(c.subject)).max()?;
+    classes.iter().map(|c| c.subject).find(|s| count(*s) == most)
+}
+
+/// The taught classes, one entry per class with the subjects taught in it.
+fn class_choices(lang: crate::Lang, classes: &[TaughtClass], checked: &[String]) -> Vec<ClassChoice> {
+    let mut out: Vec<ClassChoice> = Vec::new();
+    for c in classes {
+        if let Some(seen) = out.iter_mut().find(|o| o.class_id == c.class_id) {
+            seen.subjects = format!("{}、{}", seen.subjects, lang.label(c.subject));
+            continue;
+        }
+        out.push(ClassChoice {
+            class_id: c.class_id.clone(),
+            name: c.class_name.clone(),
+            subjects: lang.label(c.subject).to_owned(),
+            students: c.students,
+            checked: checked.contains(&c.class_id),
+        });
+    }
+    out
+}
+
+async fn render(
+    ctx: &RequestContext,
+    app: &App,
+    mut d: Draft,
+    notices: Vec<String>,
+    problems: Vec<String>,
+    warnings: Vec<String>,
+) -> Result<Response, WebError> {
+    let c = app.chrome(ctx, Nav::Homework).await?;
+    let lang = c.lang;
+    let classes = taught(app, ctx).await?;
+    if d.subject.is_none() {
+        d.subject = main_subject(&classes);
+    }
+    let grade = draft_grade(&d, &classes).or(classes.first().map(|c| c.grade));
+    let ids: Vec<String> = d.items.iter().map(|i| i.item_id.clone()).collect();
+    let bank = app.homeworks.items(&*app.store, &ids).await?;
+    let chosen: Vec<ChosenView> = d
+        .items
+        .iter()
+        .filter_map(|hi| {
+            let item = bank.get(&hi.item_id)?;
+            Some(ChosenView {
+                item: ItemView::of(lang, item),
+                item_type: item.item_type.code(),
+                points: format!("{}", hi.points),
+                value: format!("{}:{}", hi.item_id, hi.points),
+                seconds: item.seconds,
+            })
+        })
+        .collect();
+    let items: Vec<&Item> = ids.iter().filter_map(|id| bank.get(id).map(|i| &**i)).collect();
+    let pace = match d.classes.first() {
+        Some(class_id) if d.subject.is_some() => {
+            let p = app.store.class_pace(class_id, d.subject.unwrap_or(Subject::Math)).await?;
+            Some(Pace { actual_seconds: p.actual_seconds, estimated_seconds: p.estimated_seconds, answers: p.answers })
+        }
+        _ => None,
+    };
+    let m = c.m.hw;
+    let estimate = if items.is_empty() {
+        String::new()
+    } else {
+        let e = estimate_minutes(&items, pace);
+        match e.class_minutes {
+            Some(class) => format!(
+                "{class} {} ({} {} {}; {})",
+                m.minutes_short, m.estimate_bank, e.bank_minutes, m.minutes_short, m.estimate_class
+            ),
+            None => format!("{} {} ({})", e.bank_minutes, m.minutes_short, m.estimate_bank),
+        }
+    };
+    if d.minutes.trim().is_empty() || d.minutes.trim() == d.minutes_auto {
+        d.minutes = if items.is_empty() {
+            String::new()
+        } else {
+            estimate_minutes(&items, pace).class_minutes.unwrap_or_else(|| ops::bank_minutes(&items)).to_string()
+        };
+        d.minutes_auto = d.minutes.clone();
+    }
+    // The search box, and the knowledge points the bank offers for this subject and grade.
+    let hit_ids = candidates(ctx, app, &d.q, d.subject, grade, if d.q.trim().is_empty() { 0 } else { 10 }).await?;
+    let hit_bank = app.homeworks.items(&*app.store, &hit_ids).await?;
+    let hits = hit_ids
+        .iter()
+        .filter_map(|id| hit_bank.get(id))
+        .map(|item| HitView {
+            id: item.id.clone(),
+            type_label: lang.label(item.item_type),
+            item_type: item.item_type.code(),
+            snippet: item.stem.chars().take(120).collect(),
+            chosen: ids.contains(&item.id),
+        })
+        .collect();
+    let pool_ids = candidates(ctx, app, "", d.subject, grade, 100).await?;
+    let pool = app.homeworks.items(&*app.store, &pool_ids).await?;
+    let kps: BTreeSet<String> = pool.values().flat_map(|i| i.knowledge_points.iter().cloned()).collect();
+    let names = app.homeworks.point_names(&*app.store).await?;
+    let kp_options = kps
+        .into_iter()
+        .take(40)
+        .map(|k| KpOption { name: point_name(&names, &k).to_owned(), checked: d.kps.contains(&k), id: k })
+        .collect();
+    let classes = class_choices(lang, &classes, &d.classes);
+    let subjects = Subject::ALL.iter().map(|s| (s.code(), lang.label(*s), d.subject == Some(*s))).collect();
+    let mode_online = d.mode != Some(Mode::Paper);
+    Ok(Page(ComposePage {
+        c,
+        d,
+        classes,
+        subjects,
+        chosen,
+        hits,
+        kp_options,
+        estimate,
+        notices,
+        problems,
+        warnings,
+        mode_online,
+    })
+    .into_response())
+}
