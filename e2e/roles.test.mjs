@@ -55,7 +55,9 @@ test('the sign-in page lists the demo accounts and refuses a wrong password', as
 test('a parent on a phone sees their child and nothing else', async () => {
   const page = await as('parent', { width: 375, height: 812 });
   await page.goto(`${BASE}/`);
-  assert.match(new URL(page.url()).pathname, /^\/students\//, 'a parent starts at their child');
+  assert.match(new URL(page.url()).pathname, /^\/students\/[^/]+\/homework$/, "a parent starts at their child's homework");
+  // The child's own page is one step away: their name.
+  await Promise.all([page.waitForURL(/\/students\/[^/]+$/), page.click('#child-page')]);
   const main = await page.locator('main').innerText();
   assert.match(main, /\d{6}\*{8}[\dX]{4}/, 'the identity number is masked');
   assert.equal(await page.locator('form[action$="/reveal"]').count(), 0, 'parents are not offered to reveal');

@@ -73,8 +73,12 @@ bench_one() {
         --concurrency "$concurrency" --json "$json-$name.json")
     [ -n "${DURATION:-}" ] && args+=(--duration-secs "$DURATION")
     echo "-- $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-    /usr/bin/time -f "-- %e s wall, %M KiB peak (load generator)" "$bin" "${args[@]}" | tee "$data/report.md"
-    echo "-- server peak memory: $(awk '/VmHWM/{print $2, $3}' "/proc/$server/status" 2>/dev/null || echo unknown)" >&2
+    local cpu_before
+    cpu_before=$(ps -o times= -p "$server" | tr -d ' ')
+    /usr/bin/time -f "-- load generator: %e s wall, %U s user + %S s system CPU, %M KiB peak" \
+        "$bin" "${args[@]}" | tee "$data/report.md"
+    echo "-- server: $(($(ps -o times= -p "$server" | tr -d ' ') - cpu_before)) s CPU during the run," \
+        "peak memory $(awk '/VmHWM/{print $2, $3}' "/proc/$server/status" 2>/dev/null || echo unknown)" >&2
     kill "$server"
     wait "$server" 2>/dev/null || true
     server=""

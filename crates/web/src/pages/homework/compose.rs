@@ -476,3 +476,49 @@ async fn render(
     })
     .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taught(class_id: &str, subject: Subject) -> TaughtClass {
+        TaughtClass { class_id: class_id.into(), class_name: format!("{class_id}班"), grade: 7, subject, students: 40 }
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_class_ticked_twice_is_one_class_and_items_keep_their_points() {
+        let d = Draft::from_pairs(pairs(&[
+            ("class", "c1"),
+            ("class", "c1"),
+            ("class", "c2"),
+            ("item", "i1:3"),
+            ("item", "i1:5"),
+            ("item", "bad"),
+            ("minutes", "12"),
+            ("minutes_auto", "12"),
+        ]));
+        assert_eq!(d.classes, ["c1", "c2"]);
+        assert_eq!(d.items, [HomeworkItem { item_id: "i1".into(), points: 3.0 }]);
+        assert_eq!((d.minutes.as_str(), d.minutes_auto.as_str()), ("12", "12"));
+    }
+
+    #[test]
+    fn each_class_is_offered_once_with_the_subjects_taught_in_it() {
+        let classes = [taught("c1", Subject::Art), taught("c1", Subject::Chinese), taught("c2", Subject::Chinese)];
+        let offered = class_choices(crate::Lang::Zh, &classes, &["c1".to_owned()]);
+        let seen: Vec<_> = offered.iter().map(|c| (c.class_id.as_str(), c.subjects.as_str(), c.checked)).collect();
+        assert_eq!(seen, [("c1", "美术、语文", true), ("c2", "语文", false)]);
+    }
+
+    #[test]
+    fn the_default_subject_is_the_one_taught_in_most_classes() {
+        let classes = [taught("c1", Subject::Art), taught("c1", Subject::Chinese), taught("c2", Subject::Chinese)];
+        assert_eq!(main_subject(&classes), Some(Subject::Chinese));
+        assert_eq!(main_subject(&classes[..2]), Some(Subject::Art), "a tie goes to the first listed");
+        assert_eq!(main_subject(&[]), None);
+    }
+}
