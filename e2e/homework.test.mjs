@@ -133,12 +133,18 @@ async function waitSaved(page) {
   await page.waitForSelector('#save-status.saved');
 }
 
+/** This run's homework in a student's list: its title exactly, not the 靶向作业 · … follow-up. */
+function card(page) {
+  const exact = new RegExp(`^${TITLE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return page.locator('.hw-card').filter({ has: page.locator('.hw-title', { hasText: exact }) });
+}
+
 /** Opens this run's homework from the student's own list (the 作业 link in the menu). */
 async function openFromList(page) {
   await page.goto(`${BASE}/`);
   await clickAndWait(page, '.site-nav a:has-text("作业")');
   assert.match(new URL(page.url()).pathname, /^\/students\/[^/]+\/homework$/);
-  await clickAndWait(page, `.hw-card:has-text("${TITLE}") a.button`);
+  await Promise.all([page.waitForNavigation(), card(page).locator('a.button').click()]);
   await page.waitForSelector('#answer-sheet');
 }
 
@@ -342,12 +348,12 @@ test('the homework loop: assign, answer with a break, submit, mark, release, fol
     const parent = await as('parent', PHONE);
     await parent.goto(`${BASE}/`);
     await clickAndWait(parent, '.site-nav a:has-text("作业")');
-    const card = parent.locator(`.hw-card:has-text("${TITLE}")`);
-    assert.match(await card.locator('.score').innerText(), /得分\s*\d+(\.\d+)?\/\d+/);
-    assert.match(await card.innerText(), new RegExp(WHOLE_COMMENT));
+    const mine = card(parent);
+    assert.match(await mine.locator('.score').innerText(), /得分\s*\d+(\.\d+)?\/\d+/);
+    assert.match(await mine.innerText(), new RegExp(WHOLE_COMMENT));
     await assertFits(parent, 'the child\'s homework list');
     await shot(parent, '50-parent-list-phone');
-    await clickAndWait(parent, `.hw-card:has-text("${TITLE}") a.hw-title`);
+    await Promise.all([parent.waitForNavigation(), mine.locator('a.hw-title').click()]);
     assert.match(await parent.locator('#score').innerText(), /\d+(\.\d+)?\/\d+/);
     if (subjective) assert.match(await parent.locator('main').innerText(), new RegExp(ITEM_COMMENT));
     await assertFits(parent, 'the released homework');

@@ -105,7 +105,9 @@ pub(crate) async fn list(
         .await?
         .and_then(|c| c.students.into_iter().find(|(s, _)| s.id == id).map(|(s, _)| s.name))
         .unwrap_or_else(|| id.clone());
-    let rows = app.store.student_homework(&id, 200).await?;
+    let mut rows = app.store.student_homework(&id, 200).await?;
+    // To do: the most urgent first. Done: the latest handed in first (many share a due time).
+    rows.sort_by_key(|r| (r.submitted_at.is_some(), std::cmp::Reverse(r.submitted_at), r.homework.due_at));
     let mine = is_person(principal, PersonKind::Student, &id);
     let now = Utc::now();
     let (mut todo, mut done) = (Vec::new(), Vec::new());
