@@ -405,6 +405,22 @@ async fn late_work_is_refused_unless_allowed() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(reply.json()["late"], true);
+    // A body that is not JSON gets the API's JSON error naming the body, not a plain-text reply.
+    let request = Request::post("/api/v1/homework")
+        .header(header::COOKIE, &teacher.cookie)
+        .header("x-csrf-token", &teacher.csrf)
+        .body(Body::from("title=x"))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value =
+        serde_json::from_slice(&axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap()).unwrap();
+    assert_eq!(body["error"]["field"], "body");
+    let mut wrong = compose(&class, &subject, &items, 10);
+    wrong["subject"] = json!("");
+    let reply = app.call("POST", "/api/v1/homework", &teacher, Some(wrong)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.json()["error"]["message"].as_str().unwrap().contains("subject"));
     // A submission without a key cannot be made idempotent, so it is refused.
     let reply = app
         .call("POST", &format!("/api/v1/students/{student_id}/homework/{hw}/submit"), &student, Some(json!({})))

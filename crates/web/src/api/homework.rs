@@ -17,11 +17,11 @@ use domain::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::doc::{Conflict, Forbidden, InternalError, NotFound, Unauthorized, Unprocessable};
+use super::doc::{Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
 use crate::{
     App, RequestContext,
     homework::{
-        HomeworkError,
+        HomeworkError, JsonBody,
         ops::{self, Assigned, Compose, GivenAnswer, Submitted},
     },
 };
@@ -248,6 +248,7 @@ pub struct Saved {
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
         (status = 422, response = Unprocessable),
         (status = 500, response = InternalError)
     )
@@ -255,7 +256,7 @@ pub struct Saved {
 pub(crate) async fn save_answer(
     State(app): State<Arc<App>>,
     Path((id, homework)): Path<(String, String)>,
-    Json(request): Json<SaveAnswerRequest>,
+    JsonBody(request): JsonBody<SaveAnswerRequest>,
 ) -> Result<Json<Saved>, HomeworkError> {
     let now = Utc::now();
     let given = GivenAnswer { item_id: request.item_id, response: request.response, seconds: request.seconds };
@@ -292,6 +293,7 @@ pub struct SubmitRequest {
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
         (status = 422, response = Unprocessable),
         (status = 500, response = InternalError)
     )
@@ -300,7 +302,7 @@ pub(crate) async fn submit(
     State(app): State<Arc<App>>,
     Path((id, homework)): Path<(String, String)>,
     headers: HeaderMap,
-    Json(request): Json<SubmitRequest>,
+    JsonBody(request): JsonBody<SubmitRequest>,
 ) -> Result<Json<Submitted>, HomeworkError> {
     let key = request
         .key
@@ -318,6 +320,7 @@ pub(crate) async fn submit(
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
         (status = 422, response = Unprocessable),
         (status = 500, response = InternalError)
     )
@@ -325,7 +328,7 @@ pub(crate) async fn submit(
 pub(crate) async fn assign(
     ctx: RequestContext,
     State(app): State<Arc<App>>,
-    Json(compose): Json<Compose>,
+    JsonBody(compose): JsonBody<Compose>,
 ) -> Result<(axum::http::StatusCode, Json<Assigned>), HomeworkError> {
     let principal = ctx.principal()?;
     let assigned = ops::assign(&app, principal, &compose, Utc::now()).await?;
@@ -383,6 +386,7 @@ pub struct MarkRequest {
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
         (status = 422, response = Unprocessable),
         (status = 500, response = InternalError)
     )
@@ -391,7 +395,7 @@ pub(crate) async fn mark(
     ctx: RequestContext,
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    Json(request): Json<MarkRequest>,
+    JsonBody(request): JsonBody<MarkRequest>,
 ) -> Result<axum::http::StatusCode, HomeworkError> {
     let principal = ctx.principal()?;
     let homework = app.homeworks.homework(&*app.store, &id).await?.ok_or(HomeworkError::NotFound)?;

@@ -34,8 +34,29 @@ pub enum HomeworkError {
     /// A request field that cannot be read.
     #[error("{field}: {message}")]
     BadField { field: &'static str, message: String },
+    /// The request body is over the limit.
+    #[error("request body too large")]
+    TooLarge,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A JSON request body whose rejections (no `Content-Type: application/json`, malformed JSON, a
+/// field of the wrong type) are answered in the API's JSON error shape, naming what was wrong,
+/// instead of axum's plain-text replies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = HomeworkError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(HomeworkError::TooLarge),
+            Err(rejection) => Err(HomeworkError::BadField { field: "body", message: rejection.body_text() }),
+        }
+    }
 }
 
 /// One class that a homework would take past its daily limit.
@@ -71,6 +92,7 @@ impl HomeworkError {
             HomeworkError::Answer(AnswerProblem::NotOpen) => (StatusCode::CONFLICT, "not_open"),
             HomeworkError::Answer(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer"),
             HomeworkError::OverLimit(_) => (StatusCode::CONFLICT, "over_workload_limit"),
+            HomeworkError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             HomeworkError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }

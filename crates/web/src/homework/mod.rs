@@ -22,7 +22,7 @@ use domain::{
     items::Item,
     workload::WorkloadPolicy,
 };
-pub use error::HomeworkError;
+pub use error::{HomeworkError, JsonBody};
 use store::{Store, StoreError};
 
 pub use queue::WriteQueue;
