@@ -139,6 +139,28 @@ impl Homeworks {
     }
 }
 
+/// Ids of bank items the principal may use in this subject and grade, best matching `text` first:
+/// the pool for composing, auto-picking and follow-ups (the library's search and visibility).
+pub(crate) fn bank_candidates(
+    app: &crate::App,
+    principal: &crate::auth::Principal,
+    text: &str,
+    subject: Option<domain::Subject>,
+    grade: Option<u8>,
+    limit: usize,
+) -> Result<Vec<String>, search::SearchError> {
+    let query = search::Query {
+        text: text.chars().take(200).collect(),
+        kind: Some(search::DocKind::Item),
+        filters: search::Filters { subject, grade, ..search::Filters::default() },
+        sort: search::Sort::Relevance,
+        limit,
+        offset: 0,
+        viewer: crate::library::search_viewer(&domain::access::library::LibraryViewer::of(&principal.actor)),
+    };
+    Ok(app.library.search.search(&query)?.hits.into_iter().map(|h| h.id).collect())
+}
+
 /// The activity-record actor for a roster person (or the account, for staff without one).
 pub fn actor_ref(person: Option<&PersonRef>, account_id: &str) -> ActorRef {
     match person {

@@ -11,7 +11,7 @@ use domain::{
     grading::{self, GradingOptions, Outcome, Response},
     homework::{
         Answer, AnswerProblem, Homework, HomeworkItem, HomeworkKind, MAX_COMMENT_CHARS, Mark, Mode, Score, Submission,
-        SubmissionState, check_answer, validate_spec,
+        SubmissionState, check_answer, compose::estimate_minutes, validate_spec,
     },
     identity::PersonKind,
     workload::{self, WorkloadVerdict},
@@ -84,10 +84,26 @@ async fn may_for_class(
     Ok(decide(&principal.actor, action, &Target::new(ResourceKind::Homework, place)).is_allowed())
 }
 
-/// Minutes the bank estimates for these items, rounded up.
-pub fn bank_minutes(items: &[&domain::items::Item]) -> u32 {
-    let seconds: u32 = items.iter().map(|i| i.seconds).sum();
-    seconds.div_ceil(60).max(u32::from(!items.is_empty()))
+/// The 双减 guard for one class: a warning when `homework` would take the class past its daily
+/// limit on the day it is due, counting what all subjects already assigned that day. `field` is
+/// the request field a grade outside 1–12 is reported against.
+async fn workload_warning(
+    app: &App,
+    class: &domain::Class,
+    homework: &Homework,
+    field: &'static str,
+) -> Result<Option<WorkloadWarning>, HomeworkError> {
+    let date = homework.workload_date();
+    let already: u32 =
+        app.store.class_minutes(std::slice::from_ref(&class.id), date, date).await?.iter().map(|r| r.minutes).sum();
+    let verdict = workload::check(&app.homeworks.workload, class.grade, date, already, homework.minutes)
+        .map_err(|e| HomeworkError::BadField { field, message: e.to_string() })?;
+    Ok((!matches!(verdict, WorkloadVerdict::Ok { .. })).then(|| WorkloadWarning {
+        class_id: class.id.clone(),
+        class_name: class.name.clone(),
+        date,
+        verdict,
+    }))
 }
 
 /// Assigns a composed homework to each class (or the chosen students of them), after the
@@ -108,7 +124,7 @@ pub(crate) async fn assign(
         return Err(HomeworkError::BadField { field: "items", message: format!("item {missing} does not exist") });
     }
     let items: Vec<&domain::items::Item> = ids.iter().filter_map(|id| found.get(id).map(|i| &**i)).collect();
-    let minutes = compose.minutes.unwrap_or_else(|| bank_minutes(&items));
+    let minutes = compose.minutes.unwrap_or_else(|| estimate_minutes(&items, None).bank_minutes);
     let mut batch = Vec::new();
     let mut warnings = Vec::new();
     let mut activity = Vec::new();
@@ -143,19 +159,7 @@ pub(crate) async fn assign(
             released_at: None,
         };
         validate_spec(&homework).map_err(HomeworkError::Invalid)?;
-        let date = homework.workload_date();
-        let already: u32 =
-            app.store.class_minutes(std::slice::from_ref(class_id), date, date).await?.iter().map(|r| r.minutes).sum();
-        let verdict = workload::check(&app.homeworks.workload, class.class.grade, date, already, minutes)
-            .map_err(|e| HomeworkError::BadField { field: "class_ids", message: e.to_string() })?;
-        if !matches!(verdict, WorkloadVerdict::Ok { .. }) {
-            warnings.push(WorkloadWarning {
-                class_id: class_id.clone(),
-                class_name: class.class.name.clone(),
-                date,
-                verdict,
-            });
-        }
+        warnings.extend(workload_warning(app, &class.class, &homework, "class_ids").await?);
         let in_class: Vec<&String> = class.students.iter().map(|(s, _)| &s.id).collect();
         let chosen: Vec<String> = if compose.student_ids.is_empty() {
             in_class.iter().map(|s| (*s).clone()).collect()
@@ -581,21 +585,8 @@ pub(crate) async fn plan_follow_ups(
     }
     // Candidates: what the teacher may use from the bank in this subject and grade.
     let grade = app.store.class_detail(&homework.class_id).await?.map(|c| c.class.grade);
-    let query = search::Query {
-        text: String::new(),
-        kind: Some(search::DocKind::Item),
-        filters: search::Filters { subject: Some(homework.subject), grade, ..search::Filters::default() },
-        sort: search::Sort::Relevance,
-        limit: 500,
-        offset: 0,
-        viewer: crate::library::search_viewer(&domain::access::library::LibraryViewer::of(&principal.actor)),
-    };
-    let hits = app
-        .library
-        .search
-        .search(&query)
+    let candidate_ids = super::bank_candidates(app, principal, "", Some(homework.subject), grade, 500)
         .map_err(|e| HomeworkError::Store(store::StoreError::Unavailable(e.to_string())))?;
-    let candidate_ids: Vec<String> = hits.hits.into_iter().map(|h| h.id).collect();
     ids.extend(candidate_ids.iter().cloned());
     let bank = app.homeworks.items(&*app.store, &ids).await?;
     let items: Vec<&domain::items::Item> =
@@ -666,18 +657,10 @@ pub(crate) async fn assign_follow_ups(
     };
     validate_spec(&homework).map_err(HomeworkError::Invalid)?;
     let class = app.store.class_detail(&of.class_id).await?.ok_or(HomeworkError::NotFound)?;
-    let date = homework.workload_date();
-    let already: u32 =
-        app.store.class_minutes(std::slice::from_ref(&of.class_id), date, date).await?.iter().map(|r| r.minutes).sum();
-    let verdict = workload::check(&app.homeworks.workload, class.class.grade, date, already, minutes)
-        .map_err(|e| HomeworkError::BadField { field: "due_at", message: e.to_string() })?;
-    if !matches!(verdict, WorkloadVerdict::Ok { .. }) && !confirm_over_limit {
-        return Err(HomeworkError::OverLimit(vec![WorkloadWarning {
-            class_id: of.class_id.clone(),
-            class_name: class.class.name.clone(),
-            date,
-            verdict,
-        }]));
+    if let Some(warning) = workload_warning(app, &class.class, &homework, "due_at").await?
+        && !confirm_over_limit
+    {
+        return Err(HomeworkError::OverLimit(vec![warning]));
     }
     let assignees: Vec<Assignee> =
         plans.iter().map(|p| Assignee { student_id: p.student_id.clone(), items: Some(p.items.clone()) }).collect();

@@ -13,7 +13,6 @@ use axum::{
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use domain::{
     Subject,
-    access::library::LibraryViewer,
     homework::{
         CHINA_TIME, HomeworkItem, Mode,
         compose::{Pace, PickRequest, auto_pick, estimate_minutes},
@@ -21,7 +20,6 @@ use domain::{
     },
     items::Item,
 };
-use search::DocKind;
 use store::TaughtClass;
 
 use super::super::library::items::ItemView;
@@ -33,7 +31,6 @@ use crate::{
         ops::{self, Compose, teacher_id},
         point_name,
     },
-    library::search_viewer,
     pages::{Chrome, Nav, Page},
 };
 
@@ -213,18 +210,8 @@ async fn candidates(
     grade: Option<u8>,
     limit: usize,
 ) -> Result<Vec<String>, WebError> {
-    let principal = ctx.principal()?;
-    let query = search::Query {
-        text: text.chars().take(200).collect(),
-        kind: Some(DocKind::Item),
-        filters: search::Filters { subject, grade, ..search::Filters::default() },
-        sort: search::Sort::Relevance,
-        limit,
-        offset: 0,
-        viewer: search_viewer(&LibraryViewer::of(&principal.actor)),
-    };
-    let results = app.library.search.search(&query).map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(results.hits.into_iter().map(|h| h.id).collect())
+    crate::homework::bank_candidates(app, ctx.principal()?, text, subject, grade, limit)
+        .map_err(|e| WebError::Internal(e.to_string()))
 }
 
 /// The grade of the first chosen class (the draft's items are aimed at it).
@@ -414,10 +401,10 @@ async fn render(
         _ => None,
     };
     let m = c.m.hw;
+    let e = estimate_minutes(&items, pace);
     let estimate = if items.is_empty() {
         String::new()
     } else {
-        let e = estimate_minutes(&items, pace);
         match e.class_minutes {
             Some(class) => format!(
                 "{class} {} ({} {} {}; {})",
@@ -427,11 +414,7 @@ async fn render(
         }
     };
     if d.minutes.trim().is_empty() || d.minutes.trim() == d.minutes_auto {
-        d.minutes = if items.is_empty() {
-            String::new()
-        } else {
-            estimate_minutes(&items, pace).class_minutes.unwrap_or_else(|| ops::bank_minutes(&items)).to_string()
-        };
+        d.minutes = if items.is_empty() { String::new() } else { e.minutes().to_string() };
         d.minutes_auto = d.minutes.clone();
     }
     // The search box, and the knowledge points the bank offers for this subject and grade.
