@@ -45,7 +45,9 @@ impl SpecProblem {
 
 /// Checks a homework before it is stored; every problem is reported, not only the first.
 pub fn validate_spec(homework: &Homework) -> Result<(), Vec<SpecProblem>> {
-    let mut problems = Vec::new();
+    // Item problems first: the first problem names the field a client points at, and a minutes
+    // estimate of 0 is usually only the consequence of having no items.
+    let mut problems = item_problems(&homework.items);
     if homework.title.trim().is_empty() {
         problems.push(SpecProblem::NoTitle);
     }
@@ -55,7 +57,6 @@ pub fn validate_spec(homework: &Homework) -> Result<(), Vec<SpecProblem>> {
     if homework.minutes == 0 || homework.minutes > 600 {
         problems.push(SpecProblem::BadMinutes);
     }
-    problems.extend(item_problems(&homework.items));
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
@@ -124,5 +125,58 @@ fn response_chars(response: &Response) -> usize {
         Response::Choices(list) | Response::Blanks(list) => list.iter().map(|s| s.chars().count()).sum(),
         Response::TrueFalse(_) => 1,
         Response::Text(text) => text.chars().count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::*;
+    use crate::{
+        Subject,
+        homework::{HomeworkKind, Mode},
+    };
+
+    fn homework(items: Vec<HomeworkItem>, minutes: u32, due_in_hours: i64) -> Homework {
+        let open = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).single().expect("valid time");
+        Homework {
+            id: "hw".into(),
+            title: "练习".into(),
+            kind: HomeworkKind::Regular,
+            follow_up_of: None,
+            subject: Subject::Math,
+            school_id: "s".into(),
+            class_id: "c".into(),
+            teacher_id: "t".into(),
+            mode: Mode::Online,
+            open_at: open,
+            due_at: open + Duration::hours(due_in_hours),
+            allow_late: false,
+            items,
+            minutes,
+            instructions: String::new(),
+            created_at: open,
+            released_at: None,
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_items_first() {
+        let problems = validate_spec(&homework(Vec::new(), 0, -1)).expect_err("refused");
+        assert_eq!(problems, [SpecProblem::NoItems, SpecProblem::DueBeforeOpen, SpecProblem::BadMinutes]);
+        assert_eq!(problems[0].field(), "items");
+    }
+
+    #[test]
+    fn repeated_items_and_bad_points_are_named() {
+        let item = |id: &str, points| HomeworkItem { item_id: id.into(), points };
+        let problems =
+            validate_spec(&homework(vec![item("a", 2.0), item("a", 2.0), item("b", 0.0)], 10, 2)).expect_err("refused");
+        assert_eq!(
+            problems,
+            [SpecProblem::DuplicateItem { item_id: "a".into() }, SpecProblem::BadPoints { item_id: "b".into() }]
+        );
+        assert!(validate_spec(&homework(vec![item("a", 2.0)], 10, 2)).is_ok());
     }
 }
