@@ -118,7 +118,7 @@ async fn enforce(
 
 async fn check(app: &App, spec: &RouteSpec, params: &RawPathParams, request: Request) -> Result<Request, Response> {
     let principal =
-        auth::principal(&*app.store, request.headers()).await.map_err(|e| WebError::from(e).into_response())?;
+        app.access.principal(&*app.store, request.headers()).await.map_err(|e| WebError::from(e).into_response())?;
     let mut request = request;
     let ip = client_ip(&request);
     if let Some(ctx) = request.extensions_mut().get_mut::<RequestContext>() {
@@ -219,7 +219,7 @@ async fn authorize(
     let Some(id) = id else { return Err(WebError::NotFound.into_response()) };
     let place = match target {
         TargetFrom::Nothing => Some(domain::access::Place::default()),
-        _ => app.store.place(kind, &id).await.map_err(|e| WebError::from(e).into_response())?,
+        _ => app.access.place(&*app.store, kind, &id).await.map_err(|e| WebError::from(e).into_response())?,
     };
     let Some(place) = place else { return Err(WebError::NotFound.into_response()) };
     let target = Target::new(kind, place);

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+mod cache;
 pub mod context;
 pub mod error;
 pub mod guard;
@@ -62,6 +63,8 @@ pub(crate) struct App {
     district_id: OnceLock<String>,
     /// Failed sign-ins per account and per address.
     throttle: auth::throttle::Throttle,
+    /// Principals per credential and places per record, remembered between requests.
+    access: auth::AccessCache,
     demo_accounts: Vec<DemoAccount>,
     library: Arc<library::Library>,
     /// The homework loop's write queue and caches.
@@ -94,6 +97,7 @@ pub fn router_and_routes(state: AppState) -> (Router, Vec<guard::RouteSpec>) {
         district_name: OnceLock::new(),
         district_id: OnceLock::new(),
         throttle: auth::throttle::Throttle::default(),
+        access: auth::AccessCache::default(),
         demo_accounts: if state.demo { state.demo_accounts } else { Vec::new() },
         homeworks: homework::Homeworks::new(state.store.clone(), state.workload),
         library: state.library,

@@ -564,22 +564,31 @@ async fn path_traversal_and_oversized_bodies_are_refused() {
 
 #[tokio::test]
 async fn disabled_accounts_and_ended_sessions_lose_access_at_once() {
+    // Through the server, as administrators do it: the server remembers principals for a few
+    // seconds, and every change it makes to accounts and roles must empty that memory.
     let app = setup().await;
+    let admin = app.session("admin").await;
     let cookie = app.session("teacher").await;
     assert_eq!(app.get("/account", &cookie).await.status, StatusCode::OK);
     let account = app.store.account_by_login("teacher").await.unwrap().unwrap();
-    app.store.set_disabled(&account.id, true).await.unwrap();
+    let disable = format!("/admin/accounts/{}/disable", account.id);
+    assert_eq!(app.post(&disable, &admin, "csrf=csrf-admin").await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get("/account", &cookie).await.status, StatusCode::SEE_OTHER);
-    app.store.set_disabled(&account.id, false).await.unwrap();
+    let enable = format!("/admin/accounts/{}/enable", account.id);
+    assert_eq!(app.post(&enable, &admin, "csrf=csrf-admin").await.status, StatusCode::SEE_OTHER);
+    // Disabling ended the session; a new sign-in works again.
+    assert_eq!(app.get("/account", &cookie).await.status, StatusCode::SEE_OTHER);
+    let cookie = app.session("teacher").await;
     assert_eq!(app.get("/account", &cookie).await.status, StatusCode::OK);
     // Signing out everywhere ends this session too.
     assert_eq!(app.post("/account/sessions/end-all", &cookie, "csrf=csrf-teacher").await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get("/account", &cookie).await.status, StatusCode::SEE_OTHER);
-    // A deleted role is gone on the next request.
+    // A revoked role is gone on the next request.
     let cookie = app.session("principal").await;
     let school = &app.roster.school_groups[0].lead_school_id;
     assert_eq!(app.get(&format!("/schools/{school}"), &cookie).await.status, StatusCode::OK);
-    app.store.remove_role_assignment("ra-principal").await.unwrap();
+    let revoke = "/admin/roles/ra-principal/revoke";
+    assert_eq!(app.post(revoke, &admin, "csrf=csrf-admin").await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get(&format!("/schools/{school}"), &cookie).await.status, StatusCode::FORBIDDEN);
 }
 

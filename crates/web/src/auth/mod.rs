@@ -1,17 +1,33 @@
 //! Who is asking: the signed-in account from a session cookie or an API token, turned into the
-//! policy's [`Actor`] afresh on every request (so a removed role or a disabled account loses
-//! access at once).
+//! policy's [`Actor`]. The answer is remembered for a few seconds per credential
+//! ([`AccessCache`]), because the store would otherwise be asked the same five questions on every
+//! autosave of an evening's homework; every change this server makes to accounts, roles, sessions
+//! or tokens empties that memory, so a removed role or a disabled account loses access at once.
 
 pub mod secret;
 pub mod throttle;
 
+use std::time::Duration;
+
 use axum::http::{HeaderMap, header};
 use chrono::Utc;
 use domain::{
-    access::{Actor, ActorFacts},
+    access::{Actor, ActorFacts, Place, ResourceKind},
     identity::Account,
 };
 use store::{Session, Store, StoreError};
+
+use crate::cache::TtlMap;
+
+/// How long a credential's principal is remembered. Changes made through this server take effect
+/// at once (they empty the cache); this bounds how long a change made by another process (the CLI
+/// revoking a token, another server of a province sharing the database) goes unseen.
+const PRINCIPAL_TTL: Duration = Duration::from_secs(5);
+/// How long a record's place in the org tree is remembered. Places change only with the roster,
+/// which is imported by the CLI, so a student who changed class is seen there within this.
+const PLACE_TTL: Duration = Duration::from_secs(30);
+/// Entries kept per map before it is emptied: every student of a district signed in at once fits.
+const CACHE_BOUND: usize = 200_000;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "zj_session";
@@ -80,7 +96,76 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .find_map(|(k, v)| (k == name).then_some(v))
 }
 
-/// The principal behind a request, or `None` when it carries no valid session or token.
+/// What the guard remembers between requests: principals per credential and places per record.
+#[derive(Debug)]
+pub struct AccessCache {
+    /// Keyed by the credential's digest, `t:` for tokens and `s:` for sessions; `None` remembers
+    /// that a credential is unknown (a new one cannot be guessed before it is issued).
+    principals: TtlMap<String, Option<Principal>>,
+    places: TtlMap<(ResourceKind, String), Place>,
+}
+
+impl Default for AccessCache {
+    fn default() -> AccessCache {
+        AccessCache { principals: TtlMap::new(PRINCIPAL_TTL, CACHE_BOUND), places: TtlMap::new(PLACE_TTL, CACHE_BOUND) }
+    }
+}
+
+impl AccessCache {
+    /// Forgets every principal: call after any change to accounts, role assignments, sessions or
+    /// tokens, before answering the request that made it.
+    pub fn accounts_changed(&self) {
+        self.principals.clear();
+    }
+
+    /// Forgets one session (signed out, or replaced at sign-in) without touching the others: a
+    /// district signing in for the evening should not empty everyone's entry.
+    pub fn session_ended(&self, id_digest: &str) {
+        self.principals.remove(&format!("s:{id_digest}"));
+    }
+
+    /// The principal behind a request, or `None` when it carries no valid session or token.
+    pub async fn principal(&self, store: &dyn Store, headers: &HeaderMap) -> Result<Option<Principal>, StoreError> {
+        let key = match (bearer(headers), cookie(headers, SESSION_COOKIE)) {
+            (Some(token), _) => format!("t:{}", secret::digest(token)),
+            (None, Some(session)) => format!("s:{}", secret::digest(session)),
+            (None, None) => return Ok(None),
+        };
+        let ticket = match self.principals.get(&key) {
+            Ok(found) => return Ok(found.filter(still_valid)),
+            Err(ticket) => ticket,
+        };
+        let found = principal(store, headers).await?;
+        self.principals.insert(ticket, key, found.clone());
+        Ok(found)
+    }
+
+    /// Where the record of `kind` with `id` sits in the org tree, or `None` when there is none.
+    pub async fn place(&self, store: &dyn Store, kind: ResourceKind, id: &str) -> Result<Option<Place>, StoreError> {
+        let key = (kind, id.to_owned());
+        let ticket = match self.places.get(&key) {
+            Ok(place) => return Ok(Some(place)),
+            Err(ticket) => ticket,
+        };
+        // A missing record is not remembered: it may be created a moment later.
+        let place = store.place(kind, id).await?;
+        if let Some(place) = &place {
+            self.places.insert(ticket, key, place.clone());
+        }
+        Ok(place)
+    }
+}
+
+/// A remembered session may have expired since it was read.
+fn still_valid(principal: &Principal) -> bool {
+    match &principal.via {
+        Via::Session(session) => session.expires_at > Utc::now(),
+        Via::Token { .. } => true,
+    }
+}
+
+/// The principal behind a request, read from the store, or `None` when it carries no valid
+/// session or token.
 pub async fn principal(store: &dyn Store, headers: &HeaderMap) -> Result<Option<Principal>, StoreError> {
     if let Some(token) = bearer(headers) {
         let Some(t) = store.token_by_hash(&secret::digest(token)).await? else { return Ok(None) };

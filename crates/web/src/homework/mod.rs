@@ -25,10 +25,16 @@ use domain::{
 pub use error::{HomeworkError, JsonBody};
 use store::{Store, StoreError};
 
+use crate::cache::TtlMap;
+
 pub use queue::WriteQueue;
 
 /// How long a cached item is trusted: a corrected answer key reaches grading within this.
 const ITEM_TTL: Duration = Duration::from_secs(60);
+/// How long a cached homework is trusted. Homework does not change after it is assigned except
+/// for its release, which calls [`Homeworks::forget`]; the limit only bounds what another process
+/// could change.
+const HOMEWORK_TTL: Duration = Duration::from_secs(600);
 /// Entries kept before a cache is emptied (a bound, not a policy: one evening's homework fits).
 const CACHE_BOUND: usize = 20_000;
 /// How long knowledge-point names are trusted: a curriculum import shows in pages within this.
@@ -42,8 +48,8 @@ pub struct Homeworks {
     pub queue: WriteQueue,
     /// The district's 双减 limits.
     pub workload: WorkloadPolicy,
-    homework: Mutex<HashMap<String, Arc<Homework>>>,
-    items: Mutex<HashMap<String, (Instant, Arc<Item>)>>,
+    homework: TtlMap<String, Arc<Homework>>,
+    items: TtlMap<String, Arc<Item>>,
     point_names: Mutex<Option<(Instant, PointNames)>>,
 }
 
@@ -58,34 +64,28 @@ impl Homeworks {
         Homeworks {
             queue: WriteQueue::new(store),
             workload,
-            homework: Mutex::new(HashMap::new()),
-            items: Mutex::new(HashMap::new()),
+            homework: TtlMap::new(HOMEWORK_TTL, CACHE_BOUND),
+            items: TtlMap::new(ITEM_TTL, CACHE_BOUND),
             point_names: Mutex::new(None),
         }
     }
 
-    /// A homework, from the cache when it has been read before. Homework does not change after it
-    /// is assigned except for its release, which calls [`Homeworks::forget`].
+    /// A homework, from the cache when it has been read before.
     pub async fn homework(&self, store: &dyn Store, id: &str) -> Result<Option<Arc<Homework>>, StoreError> {
-        if let Some(found) = self.homework.lock().ok().and_then(|c| c.get(id).cloned()) {
-            return Ok(Some(found));
-        }
+        let key = id.to_owned();
+        let ticket = match self.homework.get(&key) {
+            Ok(found) => return Ok(Some(found)),
+            Err(ticket) => ticket,
+        };
         let Some(found) = store.homework(id).await? else { return Ok(None) };
         let found = Arc::new(found);
-        if let Ok(mut cache) = self.homework.lock() {
-            if cache.len() >= CACHE_BOUND {
-                cache.clear();
-            }
-            cache.insert(id.to_owned(), found.clone());
-        }
+        self.homework.insert(ticket, key, found.clone());
         Ok(Some(found))
     }
 
     /// Drops a homework from the cache after it changed.
     pub fn forget(&self, id: &str) {
-        if let Ok(mut cache) = self.homework.lock() {
-            cache.remove(id);
-        }
+        self.homework.remove(&id.to_owned());
     }
 
     /// The curriculum's knowledge-point names by id (items and reports carry only the ids).
@@ -106,34 +106,25 @@ impl Homeworks {
 
     /// The items with these ids that exist, by id.
     pub async fn items(&self, store: &dyn Store, ids: &[String]) -> Result<HashMap<String, Arc<Item>>, StoreError> {
-        let now = Instant::now();
         let mut found = HashMap::new();
         let mut missing = Vec::new();
-        if let Ok(cache) = self.items.lock() {
-            for id in ids {
-                match cache.get(id) {
-                    Some((at, item)) if now.duration_since(*at) < ITEM_TTL => {
-                        found.insert(id.clone(), item.clone());
-                    }
-                    _ => missing.push(id.clone()),
+        let mut first_ticket = None;
+        for id in ids {
+            match self.items.get(id) {
+                Ok(item) => {
+                    found.insert(id.clone(), item);
+                }
+                Err(ticket) => {
+                    first_ticket.get_or_insert(ticket);
+                    missing.push(id.clone());
                 }
             }
-        } else {
-            missing = ids.to_vec();
         }
-        if missing.is_empty() {
-            return Ok(found);
-        }
-        let records = store.items_by_ids(&missing).await?;
-        if let Ok(mut cache) = self.items.lock() {
-            if cache.len() >= CACHE_BOUND {
-                cache.clear();
-            }
-            for record in records {
-                let item = Arc::new(record.item);
-                cache.insert(item.id.clone(), (now, item.clone()));
-                found.insert(item.id.clone(), item);
-            }
+        let Some(ticket) = first_ticket else { return Ok(found) };
+        for record in store.items_by_ids(&missing).await? {
+            let item = Arc::new(record.item);
+            self.items.insert(ticket, item.id.clone(), item.clone());
+            found.insert(item.id.clone(), item);
         }
         Ok(found)
     }

@@ -154,6 +154,7 @@ pub(crate) async fn change_password(
     app.store.set_password(&p.account.id, &hash, false).await?;
     // Every other session ends; this one goes on.
     app.store.delete_sessions_of(&p.account.id).await?;
+    app.access.accounts_changed();
     if let Via::Session(s) = &p.via {
         app.store.create_session(s).await?;
     }
@@ -174,6 +175,7 @@ pub(crate) async fn change_password(
 pub(crate) async fn end_all_sessions(ctx: RequestContext, State(app): State<Arc<App>>) -> Result<Response, WebError> {
     let p = ctx.principal()?;
     app.store.delete_sessions_of(&p.account.id).await?;
+    app.access.accounts_changed();
     Ok(see_other("/login"))
 }
 
@@ -288,6 +290,7 @@ pub(crate) async fn revoke_token(
     if !app.store.revoke_token(&p.account.id, &id, Utc::now()).await? {
         return Err(WebError::NotFound);
     }
+    app.access.accounts_changed();
     app.store.append_audit(&audit(p, &ctx, AuditAction::RevokeToken, "token", &id, None)).await?;
     Ok(see_other("/account/tokens"))
 }

@@ -538,6 +538,7 @@ pub(crate) async fn grant(
         grants,
     };
     app.store.add_accounts(&[], std::slice::from_ref(&assignment), &NoProgress).await?;
+    app.access.accounts_changed();
     let detail = assignment_detail(&account, &assignment);
     app.store
         .append_audit(&audit_entry(
@@ -585,6 +586,7 @@ pub(crate) async fn revoke(
     }
     let account = app.store.account(&assignment.account_id).await?.ok_or(WebError::NotFound)?;
     app.store.remove_role_assignment(&id).await?;
+    app.access.accounts_changed();
     let detail = assignment_detail(&account, &assignment);
     app.store
         .append_audit(&audit_entry(
@@ -641,6 +643,7 @@ pub(crate) async fn reset_password(
         .map_err(internal)?;
     app.store.set_password(&account.id, &hash, true).await?;
     app.store.delete_sessions_of(&account.id).await?;
+    app.access.accounts_changed();
     let detail = format!("{} ({})", account.username, account.id);
     app.store
         .append_audit(&audit_entry(
@@ -673,6 +676,7 @@ async fn set_disabled(ctx: RequestContext, app: Arc<App>, id: String, disabled: 
     // A disabled account is refused on its next request anyway; ending its sessions also keeps
     // them from coming back if it is enabled again.
     app.store.delete_sessions_of(&account.id).await?;
+    app.access.accounts_changed();
     let what = if disabled { "disabled" } else { "enabled" };
     let detail = format!("{what}: {} ({})", account.username, account.id);
     app.store

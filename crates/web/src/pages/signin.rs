@@ -164,6 +164,7 @@ pub(crate) async fn submit(
     // A new session id at every sign-in; a session the browser already had is ended.
     if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
         app.store.delete_session(&secret::digest(old)).await?;
+        app.access.session_ended(&secret::digest(old));
     }
     let id = secret::random_secret().map_err(|_| WebError::Forbidden)?;
     let now = Utc::now();
@@ -208,6 +209,7 @@ pub(crate) async fn submit(
 pub(crate) async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, WebError> {
     if let Some(id) = auth::cookie(&headers, SESSION_COOKIE) {
         app.store.delete_session(&secret::digest(id)).await?;
+        app.access.session_ended(&secret::digest(id));
     }
     let mut response = see_other("/login");
     set_cookie(&mut response, &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
