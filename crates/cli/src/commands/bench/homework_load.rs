@@ -22,6 +22,8 @@ use hyper_util::{
     client::legacy::{Client, connect::HttpConnector},
     rt::TokioExecutor,
 };
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
 use super::{
@@ -48,7 +50,9 @@ pub struct RunArgs {
     /// 只用计划的前几轮作业 / use only the plan's first rounds of homework
     #[arg(long)]
     rounds: Option<u32>,
-    /// 两次请求之间的思考时间（毫秒） / think time between a student's requests (ms)
+    /// 两次请求之间的平均思考时间（毫秒，每次在 50–150% 间随机） / mean think time before each of a
+    /// student's requests (ms; each pause drawn from 50–150 % of it, so students do not move in
+    /// lockstep); 0 = saturation
     #[arg(long, default_value_t = 0)]
     think_ms: u64,
     /// 单个请求的超时（秒） / timeout of one request (s)
@@ -88,9 +92,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     });
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..args.concurrency {
+    for seed in 0..args.concurrency as u64 {
         let shared = shared.clone();
-        workers.spawn(async move { shared.work().await });
+        workers.spawn(async move { shared.work(seed).await });
     }
     let mut tally = Tally::default();
     while let Some(done) = workers.join_next().await {
@@ -107,6 +111,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         },
         base,
         args.concurrency,
+        args.think_ms,
         shared.plan.backend.clone(),
         shared.jobs.list.len(),
     );
@@ -181,20 +186,25 @@ struct SubmitAnswer {
 
 impl Shared {
     /// One virtual student: homework after homework until the plan or the time runs out.
-    async fn work(&self) -> Tally {
+    async fn work(&self, seed: u64) -> Tally {
         let mut tally = Tally::default();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        // Students do not all start in the same millisecond.
+        if !self.think.is_zero() {
+            tokio::time::sleep(self.think.mul_f64(rng.random_range(0.0..1.0))).await;
+        }
         loop {
             if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
             let Some(&(s, h)) = self.jobs.list.get(self.next.fetch_add(1, Ordering::Relaxed)) else { break };
-            self.job(&self.plan.students[s], &self.plan.homework[h], &mut tally).await;
+            self.job(&self.plan.students[s], &self.plan.homework[h], &mut tally, &mut rng).await;
         }
         tally
     }
 
     /// One homework, as a student's app does it.
-    async fn job(&self, student: &PlanStudent, homework: &PlanHomework, tally: &mut Tally) {
+    async fn job(&self, student: &PlanStudent, homework: &PlanHomework, tally: &mut Tally, rng: &mut ChaCha8Rng) {
         let token = &student.token;
         let list_path = format!("/api/v1/students/{}/homework", student.student_id);
         let answer = self.http.send(Method::GET, &list_path, token, None).await;
@@ -208,12 +218,12 @@ impl Shared {
             return;
         }
         tally.jobs += 1;
-        self.pause().await;
+        self.pause(rng).await;
         let path = format!("/api/v1/students/{}/homework/{}", student.student_id, homework.homework_id);
         let answer = self.http.send(Method::GET, &path, token, None).await;
         tally.record(Kind::Open, &answer);
         for (position, planned) in homework.answers.iter().enumerate() {
-            self.pause().await;
+            self.pause(rng).await;
             let body = serde_json::json!({
                 "item_id": planned.item_id,
                 "response": planned.response,
@@ -223,7 +233,7 @@ impl Shared {
             let answer = self.http.send(Method::PUT, &format!("{path}/answers"), token, Some(body)).await;
             tally.record(Kind::Save, &answer);
         }
-        self.pause().await;
+        self.pause(rng).await;
         let key = match web::auth::secret::random_secret() {
             Ok(secret) => format!("bench-{}", &secret[..24]),
             Err(_) => format!("bench-{}-{}", student.student_id, homework.homework_id),
@@ -240,9 +250,9 @@ impl Shared {
         }
     }
 
-    async fn pause(&self) {
+    async fn pause(&self, rng: &mut ChaCha8Rng) {
         if !self.think.is_zero() {
-            tokio::time::sleep(self.think).await;
+            tokio::time::sleep(self.think.mul_f64(rng.random_range(0.5..1.5))).await;
         }
     }
 }

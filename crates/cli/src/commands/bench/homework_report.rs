@@ -139,6 +139,9 @@ pub struct LoadReport {
     /// The store the plan was prepared in.
     pub backend: String,
     pub concurrency: usize,
+    /// The mean pause between one student's requests (each drawn from 50–150 % of it); 0 is a
+    /// saturation run, every student sending its next request the moment the last is answered.
+    pub think_ms: u64,
     pub wall_seconds: f64,
     /// (student, homework) pairs in the plan (within the rounds used).
     pub jobs_planned: usize,
@@ -149,7 +152,12 @@ pub struct LoadReport {
     pub requests: u64,
     pub errors: u64,
     pub requests_per_second: f64,
+    /// Finished homework: accepted final submits per second.
     pub submissions_per_second: f64,
+    /// Every request that submits answers (autosaves and final submits) per second, and their
+    /// latency together.
+    pub answer_writes_per_second: f64,
+    pub answer_writes: Percentiles,
     pub kinds: Vec<KindReport>,
     /// Every successful request together.
     pub all: Percentiles,
@@ -163,6 +171,7 @@ impl LoadReport {
         machine: Machine,
         url: String,
         concurrency: usize,
+        think_ms: u64,
         backend: String,
         jobs_planned: usize,
     ) -> LoadReport {
@@ -171,6 +180,9 @@ impl LoadReport {
         let requests: u64 = (0..4).map(|k| count(k, &tally)).sum();
         let errors: u64 = tally.errors.iter().map(|e| e.values().sum::<u64>()).sum();
         let mut all: Vec<u32> = tally.micros.iter().flatten().copied().collect();
+        let writes = [Kind::Save as usize, Kind::Submit as usize];
+        let mut answer_writes: Vec<u32> = writes.iter().flat_map(|&k| tally.micros[k].iter().copied()).collect();
+        let answer_write_count: u64 = writes.iter().map(|&k| count(k, &tally)).sum();
         let kinds = Kind::ALL
             .iter()
             .map(|&kind| {
@@ -193,6 +205,7 @@ impl LoadReport {
             url,
             backend,
             concurrency,
+            think_ms,
             wall_seconds: wall.as_secs_f64(),
             jobs_planned,
             jobs_run: tally.jobs,
@@ -203,6 +216,8 @@ impl LoadReport {
             errors,
             requests_per_second: requests as f64 / seconds,
             submissions_per_second: tally.submitted as f64 / seconds,
+            answer_writes_per_second: answer_write_count as f64 / seconds,
+            answer_writes: Percentiles::of(&mut answer_writes),
             kinds,
             all: Percentiles::of(&mut all),
         }
@@ -232,9 +247,18 @@ impl fmt::Display for LoadReport {
         )?;
         writeln!(
             f,
-            "{} virtual students for {:.1} s: {} homework done of {} planned ({} skipped, submitted before)\n",
+            "{} virtual students for {:.1} s: {} homework done of {} planned ({} skipped, submitted before)",
             self.concurrency, self.wall_seconds, self.jobs_run, self.jobs_planned, self.jobs_skipped_already_submitted
         )?;
+        if self.think_ms == 0 {
+            writeln!(f, "no think time: a saturation run, each student sends its next request once answered\n")?;
+        } else {
+            writeln!(
+                f,
+                "think time {} ms on average (50–150 %, random) before each of a student's requests\n",
+                self.think_ms
+            )?;
+        }
         writeln!(f, "| request | count | mix | ok | errors | /s | p50 ms | p90 ms | p99 ms | max ms |")?;
         writeln!(f, "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|")?;
         for k in &self.kinds {
@@ -271,6 +295,12 @@ impl fmt::Display for LoadReport {
             f,
             "\nrequests/s {:.1} · submissions/s {:.1} ({} acknowledged, {} replayed)",
             self.requests_per_second, self.submissions_per_second, self.submissions, self.replayed_submissions
+        )?;
+        let w = &self.answer_writes;
+        writeln!(
+            f,
+            "answer writes/s (autosaves + submits) {:.1} · p50 {:.1} ms · p99 {:.1} ms",
+            self.answer_writes_per_second, w.p50_ms, w.p99_ms
         )
     }
 }
