@@ -6,6 +6,7 @@ pub mod demo;
 pub mod learn;
 pub mod library;
 pub mod omr;
+pub mod refit;
 pub mod resources;
 pub mod roster;
 pub mod serve;

@@ -27,6 +27,36 @@ pub struct Settings {
     pub library: LibrarySettings,
     /// Written-homework minutes per day by grade band (双减); the national rule by default.
     pub workload: domain::workload::WorkloadConfig,
+    /// When the learning models are refitted in the background.
+    pub learn: LearnSettings,
+}
+
+/// Background refits of the learning models (besides those district staff start on `/learn`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LearnSettings {
+    /// Refit when the server starts and there is no fit yet or the last one is older than the
+    /// interval.
+    pub refit_at_start: bool,
+    /// Hours between refits; 0 means only at start and on demand.
+    pub refit_every_hours: u32,
+}
+
+impl Default for LearnSettings {
+    fn default() -> Self {
+        LearnSettings { refit_at_start: true, refit_every_hours: 24 }
+    }
+}
+
+impl LearnSettings {
+    /// The web server's refit schedule.
+    pub fn schedule(&self) -> web::mastery::Schedule {
+        web::mastery::Schedule {
+            at_start: self.refit_at_start,
+            every: (self.refit_every_hours > 0)
+                .then(|| std::time::Duration::from_secs(u64::from(self.refit_every_hours) * 3600)),
+        }
+    }
 }
 
 /// The resource library's file store.
@@ -72,6 +102,7 @@ impl Default for Settings {
             server: ServerSettings::default(),
             library: LibrarySettings::default(),
             workload: domain::workload::WorkloadConfig::default(),
+            learn: LearnSettings::default(),
         }
     }
 }
@@ -90,6 +121,7 @@ impl std::fmt::Debug for Settings {
             .field("server", &self.server)
             .field("library", &self.library)
             .field("workload", &self.workload)
+            .field("learn", &self.learn)
             .finish()
     }
 }

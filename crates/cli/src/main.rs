@@ -164,6 +164,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Learn(commands::learn::LearnCommand::Fit(args)) => commands::learn::fit(args),
         Command::Learn(commands::learn::LearnCommand::Predict(args)) => commands::learn::predict(args),
+        Command::Learn(commands::learn::LearnCommand::Refit) => commands::refit::run(&database).await,
         Command::Timetable(commands::timetable::TimetableCommand::Solve(args)) => commands::timetable::solve(args),
         Command::Timetable(commands::timetable::TimetableCommand::Check(args)) => commands::timetable::check(args),
         Command::Timetable(commands::timetable::TimetableCommand::Constraints) => commands::timetable::constraints(),

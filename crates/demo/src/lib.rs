@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod bank;
 mod curriculum;
 mod error;
+pub mod history;
 mod ids;
 mod names;
 mod schools;

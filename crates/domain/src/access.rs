@@ -226,6 +226,8 @@ fn reach(role: Role, action: Action, kind: ResourceKind) -> Option<Reach> {
         (Role::SchoolAdmin, View, K::School | K::Class | K::Teacher | K::Student) => Some(School),
         (Role::SchoolAdmin, Reveal | Export, K::Class | K::Student | K::Teacher) => Some(School),
         (Role::SchoolAdmin, Manage, K::RoleAssignment) => Some(School),
+        // The school's 教务 solves, edits and imports the school's timetable.
+        (Role::SchoolAdmin, Manage, K::School) => Some(School),
         (Role::SchoolAdmin, _, _) => None,
 
         (Role::Teacher, View, K::School | K::Teacher) => Some(School),

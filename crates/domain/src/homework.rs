@@ -15,6 +15,7 @@ use crate::{Subject, grading::Response, org::coded_enum};
 pub mod analysis;
 pub mod compose;
 pub mod followup;
+pub mod paper;
 mod validate;
 
 pub use validate::{AnswerProblem, SpecProblem, check_answer, validate_spec};

@@ -8,6 +8,7 @@ pub mod classify;
 mod error;
 pub mod font;
 pub mod geometry;
+pub mod imagepdf;
 pub mod imaging;
 pub mod layout;
 pub mod locate;

@@ -50,6 +50,10 @@ pub struct PageReading {
     /// The photo showed the page upside down (or turned a quarter); it was read all the same.
     pub rotation_quarters: u8,
     pub levels: SheetLevels,
+    /// Where the page's millimetres fall in the decoded image: for cutting out any region later
+    /// ([`crop_region`]), such as a field a teacher must look at.
+    #[serde(skip)]
+    pub page_to_img: Homography,
 }
 
 impl PageReading {
@@ -149,7 +153,16 @@ impl SheetReader {
             None => student_from_fields(&fields),
         };
         let crops = page.boxes.iter().map(|b| (b.field.clone(), crop(img, &page_to_img, b.rect))).collect();
-        Ok(PageReading { page: page.number, qr, student_number, fields, crops, rotation_quarters: quarters, levels })
+        Ok(PageReading {
+            page: page.number,
+            qr,
+            student_number,
+            fields,
+            crops,
+            rotation_quarters: quarters,
+            levels,
+            page_to_img,
+        })
     }
 }
 
@@ -545,6 +558,12 @@ fn read_qr(img: &Gray, page: &Page, h: &Homography) -> Option<QrPayload> {
         }
     }
     None
+}
+
+/// Cuts a region of the page (millimetres, as the layout gives them) out of the image the reading
+/// was made from, straightened, at [`CROP_PX_PER_MM`].
+pub fn crop_region(img: &Gray, reading: &PageReading, r: Rect) -> Gray {
+    crop(img, &reading.page_to_img, r)
 }
 
 fn crop(img: &Gray, h: &Homography, r: Rect) -> Gray {

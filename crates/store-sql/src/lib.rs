@@ -9,9 +9,12 @@
 
 pub mod assemble;
 pub mod homework_sql;
+pub mod learn_sql;
 pub mod library_sql;
 pub mod rows;
+pub mod scans_sql;
 pub mod sql;
+pub mod timetable_sql;
 
 #[doc(hidden)]
 pub mod reexports {
@@ -39,5 +42,8 @@ pub fn db_err(err: sqlx::Error) -> store::StoreError {
 
 mod homework_macro;
 mod identity_macro;
+mod learn_macro;
 mod library_macro;
 mod macros;
+mod scans_macro;
+mod timetable_macro;

@@ -8,6 +8,9 @@ macro_rules! impl_portable_store {
         $crate::impl_portable_identity!($store, $db);
         $crate::impl_portable_library!($store, $db);
         $crate::impl_portable_homework!($store, $db);
+        $crate::impl_portable_learn!($store, $db);
+        $crate::impl_portable_scans!($store, $db);
+        $crate::impl_portable_timetable!($store, $db);
 
         mod portable_impl {
             use domain::{ActivityRecord, Curriculum, Roster};

@@ -47,6 +47,9 @@ macro_rules! contract_suite {
             homework_autosaves_add_up_and_submission_happens_once,
             homework_marks_comments_and_release,
             homework_minutes_by_day_and_class_pace,
+            learn_responses_fits_and_mastery,
+            scans_are_batched_reviewed_once_and_cropped,
+            timetables_keep_versions_and_refuse_stale_writes,
         );
     };
     (@cases $fresh:expr; $($case:ident),+ $(,)?) => {
@@ -1259,4 +1262,326 @@ pub async fn homework_minutes_by_day_and_class_pace(store: Arc<dyn Store>) {
     let none = store.class_pace(&setup.class_id, domain::Subject::English).await.expect("pace");
     assert_eq!(none, crate::ClassPace::default());
     assert_eq!(store.class_pace("other", domain::Subject::Math).await.expect("pace"), crate::ClassPace::default());
+}
+
+// The learning engine's data: responses read from marks, fits, mastery.
+
+pub async fn learn_responses_fits_and_mastery(store: Arc<dyn Store>) {
+    use domain::grading::Outcome;
+    let setup = homework_setup(&*store).await;
+    let (s1, s2, s3) = (setup.students[0].clone(), setup.students[1].clone(), setup.students[2].clone());
+    store.create_homework(&[(homework_of(&setup, "hw", day_at(23, 12)), everyone(&setup))], &[]).await.expect("create");
+    assert!(store.graded_responses(None, 10).await.expect("none yet").is_empty());
+    // s1: hi1 right, hi2 wrong, hi3 waiting for the teacher (not a response until marked).
+    // s2: only an autosave (not a response). s3: hi1 partly right, hi3 right.
+    let sheet3 =
+        vec![graded("hi1", "A", 10, Outcome::Partial, 1.0, 2.0), graded("hi3", "B", 10, Outcome::Correct, 5.0, 5.0)];
+    let outcomes = apply(
+        &*store,
+        vec![
+            submit("hw", &s1, "k1", false, usual_sheet()),
+            save("hw", &s2, answer_of("hi1", "A", 5, at(20)), 0),
+            submit("hw", &s3, "k3", false, sheet3),
+        ],
+    )
+    .await;
+    assert!(outcomes.iter().all(|o| *o == crate::WriteOutcome::Done));
+    assert_eq!(store.graded_response_count().await.expect("count"), 4);
+    let all = store.graded_responses(None, 10).await.expect("all");
+    let seen: Vec<(&str, &str, bool)> =
+        all.iter().map(|r| (r.student_id.as_str(), r.item_id.as_str(), r.correct)).collect();
+    assert_eq!(
+        seen,
+        [
+            (s1.as_str(), "hi1", true),
+            (s1.as_str(), "hi2", false),
+            (s3.as_str(), "hi1", false),
+            (s3.as_str(), "hi3", true)
+        ]
+    );
+    assert!(all.iter().all(|r| r.knowledge_points == ["kp-1"] && r.homework_id == "hw"));
+    // Paging by student: one student per page.
+    let first = store.graded_responses(None, 1).await.expect("page 1");
+    assert!(first.iter().all(|r| r.student_id == s1) && first.len() == 2);
+    let second = store.graded_responses(Some(&s1), 1).await.expect("page 2");
+    assert!(second.iter().all(|r| r.student_id == s3) && second.len() == 2, "s2 has no graded answer");
+    assert!(store.graded_responses(Some(&s3), 1).await.expect("page 3").is_empty());
+    // The teacher's mark makes hi3 of s1 a response.
+    let mark = crate::HomeworkWrite::Mark {
+        homework_id: "hw".to_owned(),
+        student_id: s1.clone(),
+        item_id: "hi3".to_owned(),
+        mark: domain::homework::Mark {
+            score: 5.0,
+            max: 5.0,
+            outcome: Outcome::Correct,
+            marked_by: None,
+            comment: None,
+        },
+        activity: homework_record("graded", &setup.teacher_id, "hw", at(40)),
+    };
+    apply(&*store, vec![mark]).await;
+    assert_eq!(store.graded_response_count().await.expect("count"), 5);
+
+    // No fit yet; a fit with mastery round-trips.
+    assert!(store.latest_learn_fit().await.expect("latest").is_none());
+    let fit = |id: &str, minute: u32, auc: Option<f64>| crate::LearnFit {
+        summary: crate::LearnFitSummary {
+            id: id.to_owned(),
+            fitted_at: at(minute),
+            responses: 5,
+            students: 2,
+            knowledge_points: 1,
+            items: 3,
+            seconds: 0.25,
+            metrics: crate::FitMetrics {
+                auc,
+                rmse: Some(0.4),
+                logloss: Some(0.6),
+                holdout_responses: 2,
+                irt_auc: None,
+            },
+        },
+        bkt: serde_json::json!({ "skills": [{ "name": "kp-1", "prior": 0.3 }], "note": "'; DROP TABLE mastery; --" }),
+        irt: None,
+    };
+    let row = |student: &str, kp: &str, p: f64, n: u32, minute: u32| crate::Mastery {
+        student_id: student.to_owned(),
+        knowledge_point: kp.to_owned(),
+        probability: p,
+        responses: n,
+        updated_at: at(minute),
+    };
+    let first_fit = fit("fit-1", 41, Some(0.75));
+    store
+        .save_learn_fit(&first_fit, &[row(&s1, "kp-1", 0.8, 3, 41), row(&s3, "kp-1", 0.4, 2, 41)], at(40))
+        .await
+        .expect("save");
+    assert_eq!(store.latest_learn_fit().await.expect("latest"), Some(first_fit.clone()));
+    let ids = vec![s1.clone(), s2.clone(), s3.clone()];
+    assert_eq!(
+        store.mastery_of(&ids).await.expect("mastery"),
+        [row(&s1, "kp-1", 0.8, 3, 41), row(&s3, "kp-1", 0.4, 2, 41)]
+    );
+    assert!(store.mastery_of(&[]).await.expect("nobody").is_empty());
+
+    // An online update (the last of two rows for the same point wins) …
+    store
+        .upsert_mastery(&[row(&s3, "kp-1", 0.5, 3, 50), row(&s3, "kp-1", 0.6, 3, 50), row(&s3, "kp-2", 0.3, 1, 50)])
+        .await
+        .expect("online");
+    // … survives a refit that started before it; rows older than the refit are replaced.
+    let second_fit = crate::LearnFit { irt: Some(serde_json::json!({ "items": [] })), ..fit("fit-2", 59, None) };
+    store
+        .save_learn_fit(&second_fit, &[row(&s1, "kp-1", 0.9, 4, 59), row(&s3, "kp-1", 0.45, 2, 59)], at(45))
+        .await
+        .expect("refit");
+    assert_eq!(
+        store.mastery_of(&ids).await.expect("mastery"),
+        [row(&s1, "kp-1", 0.9, 4, 59), row(&s3, "kp-1", 0.6, 3, 50), row(&s3, "kp-2", 0.3, 1, 50)]
+    );
+    assert_eq!(store.latest_learn_fit().await.expect("latest"), Some(second_fit.clone()));
+    let history = store.learn_fits(10).await.expect("history");
+    assert_eq!(history, [second_fit.summary, first_fit.summary]);
+    assert_eq!(store.learn_fits(1).await.expect("one").len(), 1);
+}
+
+// Scanned answer sheets: batches, pages moving through their statuses once, crops following the
+// page's student.
+
+pub async fn scans_are_batched_reviewed_once_and_cropped(store: Arc<dyn Store>) {
+    use crate::{CropKind, ScanBatch, ScanCrop, ScanPage, ScanStatus, SheetRead};
+    use domain::homework::paper::PaperAnswer;
+    let setup = homework_setup(&*store).await;
+    let mut homework = homework_of(&setup, "hw-scan", day_at(20, 12));
+    homework.mode = domain::homework::Mode::Paper;
+    store.create_homework(&[(homework, everyone(&setup))], &[]).await.expect("create homework");
+    let batch = ScanBatch {
+        id: "sb-1".to_owned(),
+        homework_id: "hw-scan".to_owned(),
+        created_by: account_id_of(&setup.teacher_id),
+        created_at: at(1),
+    };
+    store.create_scan_batch(&batch).await.expect("create batch");
+    assert_eq!(store.scan_batch("sb-1").await.expect("batch"), Some(batch.clone()));
+    assert_eq!(store.scan_batch("sb-none").await.expect("no batch"), None);
+    let queued = |name: &str, blob: &str| ScanPage {
+        batch_id: String::new(),
+        seq: 0,
+        file_name: name.to_owned(),
+        blob: blob.to_owned(),
+        status: ScanStatus::Queued,
+        reason: String::new(),
+        student_id: None,
+        read: None,
+        updated_at: at(2),
+    };
+    let first = store
+        .add_scan_pages("sb-1", &[queued("a.jpg", "blob-a"), queued("b.pdf#1", "blob-b")])
+        .await
+        .expect("add pages");
+    assert_eq!(first.iter().map(|p| p.seq).collect::<Vec<_>>(), vec![1, 2]);
+    let more = store.add_scan_pages("sb-1", &[queued("c.png", "blob-c")]).await.expect("add more");
+    assert_eq!(more[0].seq, 3, "numbering continues after the pages the batch has");
+    assert!(store.add_scan_pages("sb-none", &[queued("x.jpg", "x")]).await.is_err());
+    let pages = store.scan_pages("sb-1").await.expect("pages");
+    assert_eq!(pages.iter().map(|p| p.file_name.as_str()).collect::<Vec<_>>(), vec!["a.jpg", "b.pdf#1", "c.png"]);
+    assert!(pages.iter().all(|p| p.status == ScanStatus::Queued && p.batch_id == "sb-1"));
+
+    // Page 1 needs review: an unclear mark on item 2; its crops carry no student yet.
+    let read = SheetRead {
+        page: 1,
+        seat: "0?".to_owned(),
+        qr_unreadable: true,
+        answers: vec![(0, PaperAnswer::Marked("B".to_owned())), (1, PaperAnswer::Ambiguous), (2, PaperAnswer::Written)],
+        rotation_quarters: 2,
+    };
+    let review = ScanPage {
+        status: ScanStatus::Review,
+        reason: "学号无法识别".to_owned(),
+        read: Some(read.clone()),
+        updated_at: at(3),
+        ..pages[0].clone()
+    };
+    assert!(store.update_scan_page(&review, ScanStatus::Queued).await.expect("to review"));
+    assert!(!store.update_scan_page(&review, ScanStatus::Queued).await.expect("twice"), "a page moves once");
+    assert_eq!(store.scan_page("sb-1", 1).await.expect("page"), Some(review.clone()));
+    let crop = |kind: CropKind, field: &str, blob: &str| ScanCrop {
+        homework_id: "hw-scan".to_owned(),
+        batch_id: "sb-1".to_owned(),
+        seq: 1,
+        kind,
+        field: field.to_owned(),
+        blob: blob.to_owned(),
+        student_id: None,
+    };
+    store
+        .put_scan_crops(&[
+            crop(CropKind::Unclear, "2", "crop-unclear"),
+            crop(CropKind::Student, "student", "crop-student"),
+            crop(CropKind::Answer, "hi3", "crop-old"),
+        ])
+        .await
+        .expect("crops");
+    store.put_scan_crops(&[crop(CropKind::Answer, "hi3", "crop-answer")]).await.expect("cut again");
+    let crops = store.scan_crops("sb-1", 1).await.expect("crops");
+    assert_eq!(crops.len(), 3, "a crop cut again replaces the earlier one");
+    assert!(crops.iter().all(|c| c.student_id.is_none()));
+    assert_eq!(store.scan_pages_in("hw-scan", ScanStatus::Review, 10).await.expect("queue").len(), 1);
+    let s0 = setup.students[0].clone();
+    assert_eq!(store.answer_crop("hw-scan", &s0, "hi3").await.expect("crop"), None, "not applied yet");
+
+    // The teacher resolves it: applied for the first student; the crops follow.
+    let mut resolved_read = read.clone();
+    resolved_read.answers[1].1 = PaperAnswer::Marked("C".to_owned());
+    let applied = ScanPage {
+        status: ScanStatus::Applied,
+        reason: String::new(),
+        student_id: Some(s0.clone()),
+        read: Some(resolved_read),
+        updated_at: at(4),
+        ..review.clone()
+    };
+    assert!(store.update_scan_page(&applied, ScanStatus::Review).await.expect("resolve"));
+    assert!(!store.update_scan_page(&applied, ScanStatus::Review).await.expect("resolve twice"));
+    assert_eq!(store.scan_page("sb-1", 1).await.expect("page"), Some(applied.clone()));
+    assert!(store.scan_pages_in("hw-scan", ScanStatus::Review, 10).await.expect("queue").is_empty());
+    let answer = store.answer_crop("hw-scan", &s0, "hi3").await.expect("crop").expect("an answer crop");
+    assert_eq!((answer.blob.as_str(), answer.student_id.as_deref()), ("crop-answer", Some(s0.as_str())));
+    assert_eq!(store.answer_crop("hw-scan", &setup.students[1], "hi3").await.expect("other"), None);
+
+    // Page 2 fails; page 3 is the same student's sheet again.
+    let failed = ScanPage {
+        status: ScanStatus::Failed,
+        reason: "not an image".to_owned(),
+        updated_at: at(5),
+        ..pages[1].clone()
+    };
+    assert!(store.update_scan_page(&failed, ScanStatus::Queued).await.expect("fail"));
+    let duplicate =
+        ScanPage { status: ScanStatus::Duplicate, student_id: Some(s0.clone()), updated_at: at(6), ..pages[2].clone() };
+    assert!(store.update_scan_page(&duplicate, ScanStatus::Queued).await.expect("duplicate"));
+    let of_student = store.student_scan_pages("hw-scan", &s0).await.expect("student pages");
+    assert_eq!(of_student.iter().map(|p| p.seq).collect::<Vec<_>>(), vec![1, 3]);
+    let summaries = store.scan_batches("hw-scan").await.expect("batches");
+    assert_eq!(summaries.len(), 1);
+    let s = &summaries[0];
+    assert_eq!(
+        (s.pages, s.queued, s.applied, s.waiting, s.review, s.duplicate, s.failed),
+        (3, 0, 1, 0, 0, 1, 1),
+        "{s:?}"
+    );
+    assert!(store.scan_batches("hw-none").await.expect("none").is_empty());
+
+    // Images are known per homework: the page images and the crops, nothing else.
+    assert!(store.scan_image_of("hw-scan", "blob-c").await.expect("page image"));
+    assert!(store.scan_image_of("hw-scan", "crop-student").await.expect("crop image"));
+    assert!(!store.scan_image_of("hw-scan", "crop-old").await.expect("replaced crop"));
+    assert!(!store.scan_image_of("hw-other", "blob-c").await.expect("other homework"));
+}
+
+// School timetables: the instance replaced by version, placements guarded by the version read.
+pub async fn timetables_keep_versions_and_refuse_stale_writes(store: Arc<dyn Store>) {
+    use crate::{TimetableFigures, TimetableSource};
+    let roster = sample_roster();
+    store.import_roster(&roster, &NoProgress).await.expect("import");
+    let (a, b) = (roster.schools[0].id.clone(), roster.schools[1].id.clone());
+    assert_eq!(store.timetable(&a, "t1").await.expect("none yet"), None);
+    let v1 = store
+        .save_timetable_input(&a, "t1", TimetableSource::Roster, "{\"x\":\"班级 '\\\"<b>\"}", true, "acct-a", at(1))
+        .await
+        .expect("input");
+    assert_eq!(v1, 1);
+    let stored = store.timetable(&a, "t1").await.expect("read").expect("some");
+    assert_eq!(
+        (stored.source, stored.placements.clone(), stored.figures.clone()),
+        (TimetableSource::Roster, None, None)
+    );
+    assert_eq!(stored.input, "{\"x\":\"班级 '\\\"<b>\"}");
+    let figures =
+        TimetableFigures { hard_ok: true, hard_violations: 0, soft_penalty: 1.5, seconds: 2.25, iterations: 12_345 };
+    let v2 = store
+        .save_timetable_placements(&a, "t1", v1, "[{\"key\":\"k\"}]", &figures, "acct-b", at(2))
+        .await
+        .expect("placements");
+    assert_eq!(v2, Some(2));
+    // A write based on the old version is refused and changes nothing.
+    let stale = TimetableFigures { hard_ok: false, ..figures.clone() };
+    assert_eq!(
+        store.save_timetable_placements(&a, "t1", v1, "[]", &stale, "acct-c", at(3)).await.expect("stale"),
+        None
+    );
+    assert_eq!(
+        store.save_timetable_placements(&b, "t1", 1, "[]", &stale, "acct-c", at(3)).await.expect("absent"),
+        None
+    );
+    let stored = store.timetable(&a, "t1").await.expect("read").expect("some");
+    assert_eq!(stored.placements.as_deref(), Some("[{\"key\":\"k\"}]"));
+    assert_eq!(stored.figures, Some(figures.clone()));
+    assert_eq!((stored.version, stored.updated_by.as_str(), stored.updated_at), (2, "acct-b", at(2)));
+    // A new instance keeping placements keeps them; another file drops them.
+    assert_eq!(
+        store.save_timetable_input(&a, "t1", TimetableSource::Roster, "{}", true, "x", at(4)).await.expect("keep"),
+        3
+    );
+    assert_eq!(store.timetable(&a, "t1").await.expect("read").expect("some").figures, Some(figures));
+    assert_eq!(
+        store.save_timetable_input(&a, "t1", TimetableSource::Fet, "<fet/>", false, "x", at(5)).await.expect("fet"),
+        4
+    );
+    let stored = store.timetable(&a, "t1").await.expect("read").expect("some");
+    assert_eq!((stored.source, stored.placements, stored.figures), (TimetableSource::Fet, None, None));
+    // Terms are apart; the term list is ordered by school.
+    store.save_timetable_input(&b, "t1", TimetableSource::Roster, "{}", true, "x", at(6)).await.expect("b");
+    store.save_timetable_input(&b, "t2", TimetableSource::Roster, "{}", true, "x", at(6)).await.expect("b2");
+    let term: Vec<String> =
+        store.timetables_of_term("t1").await.expect("term").into_iter().map(|t| t.school_id).collect();
+    let mut expected = vec![a.clone(), b.clone()];
+    expected.sort();
+    assert_eq!(term, expected);
+    assert_eq!(store.timetables_of_term("t3").await.expect("empty").len(), 0);
+    // A timetable needs a real school.
+    assert!(
+        store.save_timetable_input("no-school", "t1", TimetableSource::Roster, "{}", true, "x", at(7)).await.is_err()
+    );
 }

@@ -7,7 +7,10 @@
 pub mod contract;
 pub mod error;
 pub mod homework;
+pub mod learn;
 pub mod library;
+pub mod scans;
+pub mod timetable;
 pub mod views;
 
 use async_trait::async_trait;
@@ -20,7 +23,10 @@ use domain::{
 
 pub use error::StoreError;
 pub use homework::*;
+pub use learn::*;
 pub use library::*;
+pub use scans::*;
+pub use timetable::*;
 pub use views::*;
 
 /// The result type of every store call.
@@ -225,6 +231,9 @@ pub trait Store:
     + ResourceStore
     + UsageStore
     + HomeworkStore
+    + LearnStore
+    + ScanStore
+    + TimetableStore
 {
     /// `"sqlite"` or `"postgres"`, for logs and the about page.
     fn backend(&self) -> &'static str;

@@ -7,6 +7,7 @@ mod compile;
 pub mod error;
 pub mod fet;
 pub mod model;
+pub mod platform;
 pub mod school;
 mod search;
 pub mod solve;

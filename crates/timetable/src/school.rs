@@ -9,13 +9,13 @@
 //! (by at least half of the shorter one),
 //! and each remote class sits in a room with delivery equipment.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TimetableError};
 use crate::model::{Activity, Constraint, FULL_WEIGHT, Kind, Problem, Resource, Room, Rule, Slot, StudentSet};
 
 /// Whether a requirement must hold or is a weighted wish.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Strength {
     /// Must hold.
     Hard,
@@ -24,7 +24,7 @@ pub enum Strength {
 }
 
 /// A bell period: name and clock times in minutes after midnight.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Period {
     /// Name ("第1节").
     pub name: String,
@@ -35,7 +35,7 @@ pub struct Period {
 }
 
 /// A school and its week.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct School {
     /// Name.
     pub name: String,
@@ -49,7 +49,7 @@ pub struct School {
 pub type DayPeriod = (u16, u16);
 
 /// A teacher.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Teacher {
     /// Name.
     pub name: String,
@@ -64,7 +64,7 @@ pub struct Teacher {
 }
 
 /// A class (行政班) or an elective group (走班教学班).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Class {
     /// Name.
     pub name: String,
@@ -81,7 +81,7 @@ pub struct Class {
 }
 
 /// A room.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SchoolRoom {
     /// Name.
     pub name: String,
@@ -96,7 +96,7 @@ pub struct SchoolRoom {
 }
 
 /// Weekly lessons of one subject for one class (or elective group) by one teacher.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Lesson {
     /// Subject.
     pub subject: String,
@@ -119,7 +119,7 @@ pub struct Lesson {
 }
 
 /// One teacher's lesson delivered live to classes in several schools at the same real time.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SharedLesson {
     /// Subject.
     pub subject: String,
@@ -136,7 +136,7 @@ pub struct SharedLesson {
 }
 
 /// One lesson of an elective block: a group, its teacher and room type.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ElectiveLesson {
     /// Subject.
     pub subject: String,
@@ -149,7 +149,7 @@ pub struct ElectiveLesson {
 }
 
 /// Parallel elective groups of one year, all taught in the same periods (走班).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ElectiveBlock {
     /// Name ("高二选考 A 段").
     pub name: String,
@@ -164,7 +164,7 @@ pub struct ElectiveBlock {
 }
 
 /// Everything a district timetables together.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct District {
     /// Schools.
     pub schools: Vec<School>,

@@ -88,6 +88,21 @@ fn pins(c: &Compiled, p: &Problem, pinned: &[(u32, Slot)]) -> Result<Vec<Option<
     Ok(fixed)
 }
 
+/// The positions in `pinned` whose start the activity can never take (a fixed requirement such
+/// as an unavailable teacher or a break forbids it), so a caller can drop them before solving.
+pub fn invalid_pins(p: &Problem, pinned: &[(u32, Slot)]) -> Vec<usize> {
+    if p.validate().is_err() {
+        return (0..pinned.len()).collect();
+    }
+    let c = Compiled::new(p);
+    pinned
+        .iter()
+        .enumerate()
+        .filter(|&(_, &(a, s))| c.domain.get(a as usize).is_none_or(|d| !d.contains(&s)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 fn to_timetable(r: &RunResult) -> Timetable {
     Timetable {
         placements: r.start.iter().zip(&r.room).map(|(&s, &room)| Placement { start: Some(s), room }).collect(),

@@ -55,6 +55,31 @@
           series,
         });
       }
+      case "hbar": {
+        // Mastery per knowledge point: the weakest on top, coloured by level.
+        const levelColour = { mastered: "#34a37a", basic: "#b49a2d", weak: "#c8455c" };
+        return Object.assign(base, {
+          grid: { left: 8, right: 36, top: 8, bottom: 8, containLabel: true },
+          xAxis: { type: "value", min: 0, max: 100, name: spec.unit || "" },
+          yAxis: { type: "category", inverse: true, data: spec.labels, axisLabel: { width: Math.max(80, width * 0.4), overflow: "truncate", fontSize: 11 } },
+          series: [{
+            type: "bar", name: spec.name || "", barMaxWidth: 18,
+            data: spec.values.map((v, i) => ({ value: v, itemStyle: { color: levelColour[(spec.levels || [])[i]] || palette[0] } })),
+            label: { show: true, position: "right", formatter: "{c}%", fontSize: 11 },
+          }],
+        });
+      }
+      case "heatmap":
+        // Students × knowledge points, probability of mastery in percent.
+        return Object.assign(base, {
+          grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
+          tooltip: { formatter: (p) => spec.y[p.data[1]] + " · " + spec.x[p.data[0]] + "：" + p.data[2] + "%" },
+          xAxis: { type: "category", data: spec.x, axisLabel: { interval: 0, rotate: 40, fontSize: 10, width: 90, overflow: "truncate" }, splitArea: { show: true } },
+          yAxis: { type: "category", inverse: true, data: spec.y, axisLabel: { fontSize: 10 }, splitArea: { show: true } },
+          visualMap: { min: 0, max: 100, calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120,
+            inRange: { color: ["#c8455c", "#f2c14e", "#34a37a"] }, text: ["100%", "0%"] },
+          series: [{ type: "heatmap", name: spec.name || "", data: spec.data, label: { show: spec.x.length <= 12, fontSize: 9 } }],
+        });
       default:
         return null;
     }

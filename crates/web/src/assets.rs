@@ -25,6 +25,10 @@ const UPLOAD_JS: &str = include_str!("../assets/upload.js");
 const CHARTS_JS: &str = include_str!("../assets/charts.js");
 const HOMEWORK_JS: &str = include_str!("../assets/homework.js");
 const MARKING_JS: &str = include_str!("../assets/marking.js");
+/// Paper homework: uploading scans and following a batch's reading.
+const SCANS_JS: &str = include_str!("../assets/scans.js");
+/// School timetables: solve progress, moving and pinning lessons, FET import.
+const TIMETABLE_JS: &str = include_str!("../assets/timetable.js");
 
 /// One embedded file and the hashed name it is served under.
 struct Asset {
@@ -41,7 +45,7 @@ impl Asset {
     }
 }
 
-static ASSETS: LazyLock<[Asset; 7]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 9]> = LazyLock::new(|| {
     [
         Asset::new("app", "css", APP_CSS, "text/css; charset=utf-8"),
         Asset::new("icon", "svg", ICON_SVG, "image/svg+xml"),
@@ -50,6 +54,8 @@ static ASSETS: LazyLock<[Asset; 7]> = LazyLock::new(|| {
         Asset::new("charts", "js", CHARTS_JS, "text/javascript; charset=utf-8"),
         Asset::new("homework", "js", HOMEWORK_JS, "text/javascript; charset=utf-8"),
         Asset::new("marking", "js", MARKING_JS, "text/javascript; charset=utf-8"),
+        Asset::new("scans", "js", SCANS_JS, "text/javascript; charset=utf-8"),
+        Asset::new("timetable", "js", TIMETABLE_JS, "text/javascript; charset=utf-8"),
     ]
 });
 
@@ -88,6 +94,16 @@ pub fn homework_js_href() -> &'static str {
 /// The URL of the marking page's keyboard script.
 pub fn marking_js_href() -> &'static str {
     &ASSETS[6].href
+}
+
+/// The URL of the paper-homework scans script (upload, batch progress).
+pub fn scans_js_href() -> &'static str {
+    &ASSETS[7].href
+}
+
+/// The URL of the timetable page's script.
+pub fn timetable_js_href() -> &'static str {
+    &ASSETS[8].href
 }
 
 /// The first 12 hex digits of the SHA-256 of `bytes`: short enough for a URL, long enough that two

@@ -2,7 +2,10 @@
 //! domain values in the chosen language.
 
 pub mod homework;
+pub mod learn;
 pub mod library;
+pub mod scans;
+pub mod timetable;
 
 use std::borrow::Cow;
 
@@ -155,6 +158,12 @@ pub struct Messages {
     pub lib: &'static library::LibraryMessages,
     /// The homework loop's strings.
     pub hw: &'static homework::HomeworkMessages,
+    /// Paper homework's strings (answer sheets, scans, review).
+    pub scan: &'static scans::ScanMessages,
+    /// The learning engine's strings.
+    pub learn: &'static learn::LearnMessages,
+    /// School timetables' strings.
+    pub tt: &'static timetable::TimetableMessages,
     pub app_name: &'static str,
     pub tagline: &'static str,
     pub nav_overview: &'static str,
@@ -396,6 +405,9 @@ pub struct Messages {
 pub const ZH: Messages = Messages {
     lib: &library::ZH,
     hw: &homework::ZH,
+    scan: &scans::ZH,
+    learn: &learn::ZH,
+    tt: &timetable::ZH,
     app_name: "智教",
     tagline: "开源区域智慧教育平台",
     nav_overview: "概览",
@@ -636,6 +648,9 @@ pub const ZH: Messages = Messages {
 pub const EN: Messages = Messages {
     lib: &library::EN,
     hw: &homework::EN,
+    scan: &scans::EN,
+    learn: &learn::EN,
+    tt: &timetable::EN,
     app_name: "Zhijiao",
     tagline: "Open-source regional smart-education platform",
     nav_overview: "Overview",

@@ -15,7 +15,10 @@ pub mod guard;
 pub mod homework;
 pub mod i18n;
 pub mod library;
+pub mod mastery;
 pub mod pages;
+pub mod scans;
+mod timetables;
 pub mod uploads;
 
 use std::sync::{Arc, OnceLock};
@@ -69,6 +72,12 @@ pub(crate) struct App {
     library: Arc<library::Library>,
     /// The homework loop's write queue and caches.
     homeworks: homework::Homeworks,
+    /// The background readers of scanned answer sheets.
+    scans: scans::Scans,
+    /// The learning engine: the model in use, the refit job, online mastery updates.
+    learning: Arc<mastery::Learning>,
+    /// The timetable solve job.
+    timetables: timetables::Timetables,
 }
 
 impl App {
@@ -91,6 +100,16 @@ pub fn router(state: AppState) -> Router {
 /// The application and the table of every route it serves with its guard (for the tests that
 /// check no route is left unguarded).
 pub fn router_and_routes(state: AppState) -> (Router, Vec<guard::RouteSpec>) {
+    router_with(state, mastery::Schedule::default())
+}
+
+/// The server's application: [`router`] with the learning engine's refits scheduled (at start
+/// when stale, then on the interval).
+pub fn router_with_learning(state: AppState, schedule: mastery::Schedule) -> Router {
+    router_with(state, schedule).0
+}
+
+fn router_with(state: AppState, schedule: mastery::Schedule) -> (Router, Vec<guard::RouteSpec>) {
     let app = Arc::new(App {
         store: state.store.clone(),
         demo: state.demo,
@@ -100,8 +119,12 @@ pub fn router_and_routes(state: AppState) -> (Router, Vec<guard::RouteSpec>) {
         access: auth::AccessCache::default(),
         demo_accounts: if state.demo { state.demo_accounts } else { Vec::new() },
         homeworks: homework::Homeworks::new(state.store.clone(), state.workload),
+        scans: scans::Scans::default(),
+        learning: mastery::Learning::new(state.store.clone(), schedule),
+        timetables: timetables::Timetables::default(),
         library: state.library,
     });
+    app.learning.start_schedule();
     let (pages, mut specs) = pages::routes(app.clone());
     let (api, api_specs) = api::routes(app.clone());
     specs.extend(api_specs);

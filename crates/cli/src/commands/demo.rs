@@ -105,6 +105,9 @@ pub async fn load(store: &Arc<dyn store::Store>, config: demo::DemoConfig) -> an
     let bar = progress::RowsBar::new(items.len() as u64, "写入示例题库 / writing the sample item bank");
     interruptible(async { Ok(store.import_items(&items, &bar).await?) }).await?;
     bar.finish();
+    let bank: Vec<domain::items::Item> = items.into_iter().map(|n| n.item).collect();
+    let history = demo::history::history(&roster, &bank, &demo::history::HistoryConfig::demo(config.seed, now));
+    interruptible(write_history(store, history)).await?;
     Ok(DemoStats {
         schools: roster.schools.len(),
         teachers: roster.teachers.len(),
@@ -113,6 +116,55 @@ pub async fn load(store: &Arc<dyn store::Store>, config: demo::DemoConfig) -> an
         generate_seconds,
         write_seconds: t.elapsed().as_secs_f64(),
     })
+}
+
+/// Writes the demo's past homework and marked submissions through the homework store, as the
+/// platform would have written them (one transaction per batch of submissions).
+async fn write_history(store: &Arc<dyn store::Store>, history: demo::history::History) -> anyhow::Result<()> {
+    let bar = progress::RowsBar::new(history.submissions.len() as u64, "写入往期作业 / writing past homework");
+    let homework: Vec<(domain::homework::Homework, Vec<store::Assignee>)> = history
+        .homework
+        .into_iter()
+        .map(|(h, students)| {
+            let assignees =
+                students.into_iter().map(|student_id| store::Assignee { student_id, items: None }).collect();
+            (h, assignees)
+        })
+        .collect();
+    for chunk in homework.chunks(64) {
+        store.create_homework(chunk, &[]).await?;
+    }
+    let writes: Vec<store::HomeworkWrite> = history
+        .submissions
+        .into_iter()
+        .filter_map(|s| {
+            let at = s.submitted_at?;
+            let activity = domain::ActivityRecord {
+                actor: domain::ActorRef { kind: "student".into(), id: s.student_id.clone() },
+                verb: "submitted".into(),
+                object: domain::ObjectRef { kind: "homework".into(), id: s.homework_id.clone() },
+                school_id: None,
+                class_id: None,
+                result: None,
+                timestamp: at,
+            };
+            Some(store::HomeworkWrite::Submit {
+                key: format!("demo-{}", s.homework_id),
+                homework_id: s.homework_id,
+                student_id: s.student_id,
+                at,
+                late: s.late,
+                answers: s.answers,
+                activity,
+            })
+        })
+        .collect();
+    for chunk in writes.chunks(256) {
+        store.apply_homework_writes(chunk).await?;
+        store::Progress::advance(&bar, chunk.len() as u64);
+    }
+    bar.finish();
+    Ok(())
 }
 
 /// Peak resident memory of this process in KiB (Linux), for the benchmark line.

@@ -21,6 +21,8 @@ pub enum LearnCommand {
     Fit(FitArgs),
     /// 用已保存的模型逐条预测作答 / predict each response with a saved model
     Predict(PredictArgs),
+    /// 用平台中全部已批改作答重新拟合并重算学生掌握度 / refit the platform's models on all marked answers
+    Refit,
 }
 
 /// Which model to fit.

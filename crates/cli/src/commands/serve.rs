@@ -89,7 +89,8 @@ pub async fn run(settings: &Settings, database: &Database, args: ServeArgs) -> a
     }
     let workload = domain::workload::WorkloadPolicy::new(settings.workload)
         .map_err(|e| anyhow::anyhow!("[workload] in the settings: {e}"))?;
-    let app = web::router(web::AppState { store, demo: args.demo, demo_accounts, library, workload });
+    let state = web::AppState { store, demo: args.demo, demo_accounts, library, workload };
+    let app = web::router_with_learning(state, settings.learn.schedule());
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

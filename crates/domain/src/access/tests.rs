@@ -54,6 +54,7 @@ school_admin export class S,C O,X,D:out_of_scope
 school_admin export teacher S O,X,D:out_of_scope
 school_admin export student S,M,C O,X,D:out_of_scope
 school_admin manage role_assignment S O,X,D:out_of_scope
+school_admin manage school S O,X,D:out_of_scope
 teacher view school S O,X,D:out_of_scope
 teacher view teacher S O,X,D:out_of_scope
 teacher view class S C,O,X,D:out_of_scope

@@ -396,7 +396,10 @@ pub(crate) async fn submit(
         activity,
     };
     let replayed = match app.homeworks.queue.apply(write).await? {
-        WriteOutcome::Done => false,
+        WriteOutcome::Done => {
+            app.learning.submitted(homework_id, student_id);
+            false
+        }
         WriteOutcome::AlreadySubmitted => return Err(HomeworkError::Answer(AnswerProblem::AlreadySubmitted)),
         WriteOutcome::NotAssigned | WriteOutcome::NotSubmitted => return Err(HomeworkError::NotFound),
     };
@@ -513,7 +516,10 @@ pub(crate) async fn mark(
         activity,
     };
     match app.homeworks.queue.apply(write).await? {
-        WriteOutcome::Done => Ok(()),
+        WriteOutcome::Done => {
+            app.learning.marked(&submission, item_id, outcome == Outcome::Correct);
+            Ok(())
+        }
         _ => Err(HomeworkError::NotFound),
     }
 }
@@ -568,8 +574,8 @@ pub fn visible_score(homework: &Homework, submission: &Submission) -> Option<Sco
 }
 
 /// Plans targeted follow-ups (靶向作业) for every student of a homework: similar items on the
-/// knowledge points they got wrong, new to them, within the budget. Rule-based until mastery
-/// estimates from the learning engine are wired in (`mastery: None`).
+/// knowledge points they got wrong, new to them, within the budget: weak points from the learning
+/// engine's mastery estimates once a model is fitted, from this homework's marks before.
 pub(crate) async fn plan_follow_ups(
     app: &App,
     principal: &Principal,
@@ -598,6 +604,8 @@ pub(crate) async fn plan_follow_ups(
     for answered in app.store.answered_items(&students, &[], 20_000).await? {
         seen.entry(answered.student_id).or_default().insert(answered.answer.item_id);
     }
+    // With a fitted model, weak points come from the learning engine's mastery estimates.
+    let mastery = crate::mastery::follow_up_estimates(app, &students).await?;
     let input = FollowUpInput {
         homework,
         submissions: &submissions,
@@ -606,7 +614,7 @@ pub(crate) async fn plan_follow_ups(
         seen: &seen,
         budget_minutes,
         max_items,
-        mastery: None,
+        mastery: mastery.as_ref(),
     };
     Ok(plan_follow_ups(&input))
 }

@@ -6,9 +6,11 @@ mod admin;
 mod curriculum;
 pub(crate) mod homework;
 pub(crate) mod library;
+mod mastery;
 mod people;
 mod roster;
 mod signin;
+mod timetables;
 
 use std::sync::Arc;
 
@@ -45,6 +47,11 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
     let work = Guard::Policy { kind: K::StudentWork, action: Action::View, target: TargetFrom::Param("id") };
     let hw_view = Guard::Policy { kind: K::Homework, action: Action::View, target: TargetFrom::Param("id") };
     let hw_manage = Guard::Policy { kind: K::Homework, action: Action::Manage, target: TargetFrom::Param("id") };
+    // Refits are for district staff and 教研员 (those who review for the district).
+    let learn_admin = Guard::Policy { kind: K::DistrictReview, action: Action::Manage, target: TargetFrom::District };
+    let district_view = Guard::Policy { kind: K::District, action: Action::View, target: TargetFrom::District };
+    let tt_view = policy(K::School, Action::View, "id");
+    let tt_manage = policy(K::School, Action::Manage, "id");
     let (router, specs) = RouteTable::new(app.clone())
         // The home page shows the district overview to those allowed to see it and sends
         // everyone else to their own home (school, class, child).
@@ -121,9 +128,57 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         .add(M::POST, "/homework/{id}/mark", hw_manage, false, post(homework::marking::save))
         .add(M::GET, "/homework/{id}/follow-ups", hw_manage, false, get(homework::followups::show))
         .add(M::POST, "/homework/{id}/follow-ups", hw_manage, false, post(homework::followups::assign))
+        // Paper homework: the class's sheets, uploading and reading scans, the review queue.
+        // Only the teachers who manage the homework; its images are audited as they are viewed.
+        .add(M::GET, "/homework/{id}/scans", hw_manage, false, get(crate::scans::pages::index))
+        .add(M::POST, "/homework/{id}/scans", hw_manage, false, post(crate::scans::pages::create_batch))
+        .add(M::GET, "/homework/{id}/sheets.pdf", hw_manage, false, get(crate::scans::pages::sheets_pdf))
+        .add(M::GET, "/homework/{id}/scans/review", hw_manage, false, get(crate::scans::pages::review))
+        .add(M::GET, "/homework/{id}/scans/demo-filled.pdf", hw_manage, false, get(crate::scans::pages::demo_filled))
+        .add(M::GET, "/homework/{id}/scans/images/{blob}", hw_manage, false, get(crate::scans::pages::image))
+        .add(M::GET, "/homework/{id}/scans/{batch}", hw_manage, false, get(crate::scans::pages::batch))
+        .add(M::GET, "/homework/{id}/scans/{batch}/status", hw_manage, false, get(crate::scans::pages::status))
+        .add(
+            M::POST,
+            "/homework/{id}/scans/{batch}/files",
+            hw_manage,
+            false,
+            post(crate::scans::pages::add_file).layer(DefaultBodyLimit::max(crate::scans::pages::MAX_FILE_BYTES)),
+        )
+        .add(
+            M::POST,
+            "/homework/{id}/scans/{batch}/{seq}/resolve",
+            hw_manage,
+            false,
+            post(crate::scans::pages::resolve_page),
+        )
         .add(M::GET, "/students/{id}/homework", work, false, get(homework::student::list))
         .add(M::GET, "/students/{id}/homework/{homework}", work, false, get(homework::student::show))
         .add(M::GET, "/students/{id}/wrong-book", work, false, get(homework::student::wrong_book))
+        // Learning: a student's mastery is their work; the class heatmap checks StudentWork on
+        // the class itself (its teachers, school and district, not a 教研员).
+        .add(M::GET, "/students/{id}/mastery", work, false, get(mastery::student))
+        .add(M::GET, "/classes/{id}/mastery", policy(K::Class, Action::View, "id"), false, get(mastery::class))
+        .add(M::GET, "/learn", learn_admin, false, get(mastery::admin))
+        .add(M::POST, "/learn/refit", learn_admin, false, post(mastery::refit))
+        .add(M::GET, "/learn/status", learn_admin, false, get(mastery::status))
+        // Timetables: the school's people see them, its administrators (教务) solve, move, pin
+        // and import; the district's shared lessons are for those who view the district.
+        .add(M::GET, "/schools/{id}/timetable", tt_view, false, get(timetables::show))
+        .add(M::GET, "/schools/{id}/timetable/status", tt_view, false, get(timetables::status))
+        .add(M::GET, "/schools/{id}/timetable/export/{format}", tt_view, false, get(timetables::export))
+        .add(M::POST, "/schools/{id}/timetable/solve", tt_manage, false, post(timetables::solve))
+        .add(M::POST, "/schools/{id}/timetable/derive", tt_manage, false, post(timetables::derive))
+        .add(M::POST, "/schools/{id}/timetable/move", tt_manage, false, post(timetables::move_lesson))
+        .add(M::POST, "/schools/{id}/timetable/pin", tt_manage, false, post(timetables::pin))
+        .add(
+            M::POST,
+            "/schools/{id}/timetable/import",
+            tt_manage,
+            false,
+            post(timetables::import).layer(DefaultBodyLimit::max(timetables::MAX_FET_BYTES)),
+        )
+        .add(M::GET, "/timetables", district_view, false, get(timetables::district))
         .finish();
     let router = router.fallback(not_found).layer(middleware::from_fn_with_state(app, context::pages_layer));
     (router, specs)

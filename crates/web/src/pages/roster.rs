@@ -16,7 +16,7 @@ use domain::{
 use serde::Deserialize;
 use store::{DistrictOverview, GroupSummary};
 
-use super::{Chrome, Fact, Link, Nav, Page};
+use super::{Chrome, Fact, Link, Nav, Page, path_segment};
 use crate::{App, RequestContext, WebError, guard::see_other, i18n::Lang};
 
 /// One big number on the overview.
@@ -266,6 +266,8 @@ pub(crate) struct SchoolPage {
     groups: Vec<GroupRow>,
     grades: Vec<GradeClasses>,
     teachers: Vec<TeacherRow>,
+    /// The school's timetable page.
+    timetable_href: String,
 }
 
 /// `GET /schools/{id}`.
@@ -334,6 +336,7 @@ pub(crate) async fn school(
         .collect();
 
     Ok(Page(SchoolPage {
+        timetable_href: format!("/schools/{}/timetable", path_segment(&school.id)),
         name: school.name.clone(),
         facts,
         teaching_points: detail.teaching_points.iter().map(|(id, name)| Link::school(id, name)).collect(),

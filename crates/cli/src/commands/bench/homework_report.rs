@@ -327,7 +327,7 @@ mod tests {
         b.submitted = 1;
         a.merge(b);
         let machine = Machine { cores: 2, load_average_start: None, load_average_end: None };
-        let r = LoadReport::new(a, Duration::from_secs(2), machine, "http://x".into(), 10, "sqlite".into(), 5);
+        let r = LoadReport::new(a, Duration::from_secs(2), machine, "http://x".into(), 10, 0, "sqlite".into(), 5);
         assert_eq!((r.requests, r.errors, r.submissions), (104, 3, 1));
         let save = &r.kinds[Kind::Save as usize];
         assert_eq!((save.requests, save.ok), (101, 100));
@@ -336,7 +336,10 @@ mod tests {
         assert_eq!(submit.errors.get("409"), Some(&1));
         assert_eq!(submit.errors.get("io"), Some(&1));
         assert!((r.requests_per_second - 52.0).abs() < 1e-9);
+        // Every request here writes answers: 101 autosaves and 3 submits, failures included.
+        assert!((r.answer_writes_per_second - 52.0).abs() < 1e-9);
         let shown = r.to_string();
         assert!(shown.contains("| submit | 3 |") && shown.contains("409×1 io×1"), "{shown}");
+        assert!(shown.contains("no think time") && shown.contains("answer writes/s (autosaves + submits) 52.0"), "{shown}");
     }
 }

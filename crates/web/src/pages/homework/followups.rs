@@ -40,6 +40,8 @@ pub(crate) struct FollowUpPage {
     max_items: usize,
     warning: Option<String>,
     assignable: usize,
+    /// Whether the weak points came from the learning engine's estimates or from the marks.
+    basis: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +65,10 @@ async fn page(
     let names_kp = app.homeworks.point_names(&*app.store).await?;
     let c = app.chrome(ctx, Nav::Homework).await?;
     let lang = c.lang;
+    let basis = match app.learning.model().await? {
+        Some(m) => format!("{} {}", c.m.learn.basis_mastery, super::local_time(m.fit.fitted_at)),
+        None => c.m.learn.basis_marks.to_owned(),
+    };
     let ids: Vec<String> = plans.iter().flat_map(|p| p.items.iter().map(|i| i.item_id.clone())).collect();
     let bank = app.homeworks.items(&*app.store, &ids).await?;
     let views: Vec<PlanView> = plans
@@ -80,7 +86,7 @@ async fn page(
         })
         .collect();
     let assignable = plans.iter().filter(|p| !p.items.is_empty() && p.note != PlanNote::AllCorrect).count();
-    Ok(Page(FollowUpPage { c, h, plans: views, budget, max_items, warning, assignable }).into_response())
+    Ok(Page(FollowUpPage { c, h, plans: views, budget, max_items, warning, assignable, basis }).into_response())
 }
 
 /// `GET /homework/{id}/follow-ups`: every student's plan.

@@ -62,6 +62,8 @@ pub(crate) struct MarkPage {
     overall: String,
     seconds: u32,
     nothing_left: bool,
+    /// The written answer cut out of the student's scanned sheet (paper homework).
+    scan_crop: Option<String>,
 }
 
 fn status(submission: &Submission, item_id: &str) -> &'static str {
@@ -123,6 +125,14 @@ pub(crate) async fn show(
     let hi = sub.items(&h).iter().find(|i| i.item_id == item_id).cloned().ok_or(WebError::NotFound)?;
     let answer = sub.answer(&item_id);
     let mark = answer.and_then(|a| a.mark.as_ref());
+    let scan_crop = match h.mode {
+        domain::homework::Mode::Paper => app
+            .store
+            .answer_crop(&h.id, &sub.student_id, &item_id)
+            .await?
+            .map(|c| format!("/homework/{}/scans/images/{}", h.id, c.blob)),
+        domain::homework::Mode::Online => None,
+    };
     let strip = sub
         .items(&h)
         .iter()
@@ -151,6 +161,7 @@ pub(crate) async fn show(
         overall: sub.comment.clone().unwrap_or_default(),
         seconds: answer.map_or(0, |a| a.seconds),
         nothing_left: false,
+        scan_crop,
         c,
         h,
     };
@@ -177,6 +188,7 @@ fn empty_page(c: Chrome, h: Arc<Homework>) -> MarkPage {
         overall: String::new(),
         seconds: 0,
         nothing_left: true,
+        scan_crop: None,
     }
 }
 

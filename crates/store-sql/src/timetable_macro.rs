@@ -1,0 +1,102 @@
+//! [`impl_portable_timetable!`]: school timetables over one sqlx driver.
+
+/// Implements `store::TimetableStore` for `$store` (a type with `pool: sqlx::Pool<$db>`). Called by
+/// [`crate::impl_portable_store!`].
+#[macro_export]
+macro_rules! impl_portable_timetable {
+    ($store:ty, $db:ty) => {
+        mod portable_timetable {
+            use chrono::{DateTime, Utc};
+            use store::{Result, StoredTimetable, TimetableFigures, TimetableSource};
+            use $crate::db_err;
+            use $crate::reexports::{async_trait::async_trait, chrono, sqlx, store};
+            use $crate::timetable_sql::{self as tsql, *};
+
+            type Db = $db;
+
+            #[async_trait]
+            impl store::TimetableStore for $store {
+                #[allow(clippy::too_many_arguments, reason = "the key, the value, who and when: each plain")]
+                async fn save_timetable_input(
+                    &self,
+                    school_id: &str,
+                    term: &str,
+                    source: TimetableSource,
+                    input: &str,
+                    keep_placements: bool,
+                    by: &str,
+                    at: DateTime<Utc>,
+                ) -> Result<i64> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    sqlx::query::<Db>(UPSERT_INPUT)
+                        .bind(school_id)
+                        .bind(term)
+                        .bind(source.code())
+                        .bind(input)
+                        .bind(at)
+                        .bind(keep_placements)
+                        .bind(by)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    let (version,): (i64,) = sqlx::query_as::<Db, (i64,)>(VERSION_OF)
+                        .bind(school_id)
+                        .bind(term)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(version)
+                }
+
+                #[allow(clippy::too_many_arguments, reason = "the key, the value, who and when: each plain")]
+                async fn save_timetable_placements(
+                    &self,
+                    school_id: &str,
+                    term: &str,
+                    expected_version: i64,
+                    placements: &str,
+                    figures: &TimetableFigures,
+                    by: &str,
+                    at: DateTime<Utc>,
+                ) -> Result<Option<i64>> {
+                    let done = sqlx::query::<Db>(UPDATE_PLACEMENTS)
+                        .bind(placements)
+                        .bind(figures.hard_ok)
+                        .bind(figures.hard_violations)
+                        .bind(figures.soft_penalty)
+                        .bind(figures.seconds)
+                        .bind(figures.iterations)
+                        .bind(at)
+                        .bind(by)
+                        .bind(school_id)
+                        .bind(term)
+                        .bind(expected_version)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    Ok((done.rows_affected() == 1).then_some(expected_version + 1))
+                }
+
+                async fn timetable(&self, school_id: &str, term: &str) -> Result<Option<StoredTimetable>> {
+                    let row = sqlx::query_as::<Db, TimetableRow>(&tsql::by_key())
+                        .bind(school_id)
+                        .bind(term)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    row.map(tsql::timetable).transpose()
+                }
+
+                async fn timetables_of_term(&self, term: &str) -> Result<Vec<StoredTimetable>> {
+                    let rows = sqlx::query_as::<Db, TimetableRow>(&tsql::of_term())
+                        .bind(term)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    rows.into_iter().map(tsql::timetable).collect()
+                }
+            }
+        }
+    };
+}

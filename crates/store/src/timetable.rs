@@ -1,0 +1,107 @@
+//! School timetables: per school and term, the instance a 教务 solves (derived from the roster or
+//! imported from a FET file, kept as text) and the solved timetable (placements with pinned
+//! flags, as JSON text the store does not interpret) with the solver's figures.
+//!
+//! The timetable is replaced as a whole, guarded by the version the caller read, so two people
+//! moving lessons at once cannot silently undo each other.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::Result;
+
+/// Where a timetable's instance came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimetableSource {
+    /// Derived from the roster (`input` is the instance as JSON).
+    Roster,
+    /// Imported from a FET file (`input` is the file's XML).
+    Fet,
+}
+
+impl TimetableSource {
+    pub fn code(self) -> &'static str {
+        match self {
+            TimetableSource::Roster => "roster",
+            TimetableSource::Fet => "fet",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<TimetableSource> {
+        [TimetableSource::Roster, TimetableSource::Fet].into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// What the solver reported about the stored timetable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimetableFigures {
+    /// Every hard constraint holds (by the independent checker).
+    pub hard_ok: bool,
+    /// Hard violations (0 when `hard_ok`).
+    pub hard_violations: i64,
+    /// Soft penalty (1.0 per violation of a 100 % wish).
+    pub soft_penalty: f64,
+    /// Seconds the solve took (0 for a move by hand).
+    pub seconds: f64,
+    /// Solver moves.
+    pub iterations: i64,
+}
+
+/// One school's timetable for one term.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredTimetable {
+    pub school_id: String,
+    pub term: String,
+    pub source: TimetableSource,
+    /// The instance: JSON for [`TimetableSource::Roster`], FET XML for [`TimetableSource::Fet`].
+    pub input: String,
+    /// Placements as JSON, `None` until solved.
+    pub placements: Option<String>,
+    /// The figures of the last solve or move, `None` until solved.
+    pub figures: Option<TimetableFigures>,
+    /// Increases with every write; the guard of [`TimetableStore::save_timetable_placements`].
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    /// The account that last changed it.
+    pub updated_by: String,
+}
+
+#[async_trait]
+pub trait TimetableStore: Send + Sync {
+    /// Stores a school's instance for a term, replacing the instance (and, when `keep_placements`
+    /// is false, dropping the placements, as after importing another file). Returns the new version.
+    #[allow(clippy::too_many_arguments, reason = "the key, the value, who and when: each plain")]
+    async fn save_timetable_input(
+        &self,
+        school_id: &str,
+        term: &str,
+        source: TimetableSource,
+        input: &str,
+        keep_placements: bool,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<i64>;
+
+    /// Replaces the placements and figures if the stored version is still `expected_version`;
+    /// returns the new version, or `None` when someone else wrote in between (or there is no
+    /// timetable).
+    #[allow(clippy::too_many_arguments, reason = "the key, the value, who and when: each plain")]
+    async fn save_timetable_placements(
+        &self,
+        school_id: &str,
+        term: &str,
+        expected_version: i64,
+        placements: &str,
+        figures: &TimetableFigures,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>>;
+
+    /// A school's timetable for a term.
+    async fn timetable(&self, school_id: &str, term: &str) -> Result<Option<StoredTimetable>>;
+
+    /// Every school's timetable for a term, by school id (the district view of shared lessons).
+    async fn timetables_of_term(&self, term: &str) -> Result<Vec<StoredTimetable>>;
+}

@@ -1,0 +1,436 @@
+//! School timetables in the platform, without a socket, over a real SQLite store holding the small
+//! demo district: a 教务 solves a school's timetable in the background, a move that clashes is
+//! refused with the reason, a pinned lesson survives a re-solve, the shared 专递课堂 lesson sits at
+//! the same real time in both schools, another school's teacher is refused, a malformed `.fet`
+//! file is reported with its line and changes nothing, and the exports are well-formed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU32, Ordering},
+};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use chrono::{Duration, Utc};
+use domain::{
+    access::{Role, RoleAssignment},
+    identity::{Account, account_id_of},
+};
+use serde_json::Value;
+use store::{AccountStore, NoProgress, RosterStore, Session, TimetableStore};
+use store_sqlite::SqliteStore;
+use timetable::platform::{Instance, SchoolPlan, StoredPlacement};
+use tower::ServiceExt;
+use web::{AppState, auth::secret};
+
+struct TestApp {
+    router: Router,
+    store: Arc<SqliteStore>,
+    roster: domain::Roster,
+    sessions: AtomicU32,
+    _dir: tempfile::TempDir,
+}
+
+struct Who {
+    cookie: String,
+    csrf: String,
+}
+
+struct Reply {
+    status: StatusCode,
+    body: Vec<u8>,
+    content_type: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+async fn setup() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("zhijiao.db")).await.unwrap();
+    let roster = demo::district(&demo::DemoConfig { seed: 3, scale: demo::Scale::Small });
+    store.import_roster(&roster, &NoProgress).await.unwrap();
+    let mut accounts = demo::accounts(&roster, Utc::now());
+    for a in &mut accounts.accounts {
+        a.must_change_password = false;
+    }
+    // The partner school's 教务, so the partner can solve its own timetable.
+    let partner = roster.school_groups[0].member_school_ids[0].clone();
+    accounts.accounts.push(Account {
+        id: "acct-partner-admin".into(),
+        username: "partner-admin".into(),
+        display_name: "合作校教务".into(),
+        phone: None,
+        person: None,
+        password_hash: None,
+        must_change_password: false,
+        disabled: false,
+        created_at: Utc::now(),
+    });
+    accounts.assignments.push(RoleAssignment {
+        id: "ra-partner-admin".into(),
+        account_id: "acct-partner-admin".into(),
+        role: Role::SchoolAdmin,
+        scope_id: partner,
+        subjects: Vec::new(),
+        grants: Vec::new(),
+    });
+    store.add_accounts(&accounts.accounts, &accounts.assignments, &NoProgress).await.unwrap();
+    let store = Arc::new(store);
+    let library = Arc::new(web::library::Library::open_in(dir.path()).unwrap());
+    let router = web::router(AppState {
+        store: store.clone(),
+        demo: true,
+        demo_accounts: Vec::new(),
+        library,
+        workload: Default::default(),
+    });
+    TestApp { router, store, roster, sessions: AtomicU32::new(0), _dir: dir }
+}
+
+impl TestApp {
+    async fn session_for(&self, account_id: String) -> Who {
+        let n = self.sessions.fetch_add(1, Ordering::Relaxed);
+        let secret = format!("tt-session-{n}-{account_id}");
+        let csrf = format!("csrf-{n}");
+        let now = Utc::now();
+        let session = Session {
+            id_hash: secret::digest(&secret),
+            account_id,
+            csrf_token: csrf.clone(),
+            created_at: now,
+            expires_at: now + Duration::hours(1),
+            ip: None,
+            user_agent: None,
+        };
+        self.store.create_session(&session).await.unwrap();
+        Who { cookie: format!("zj_session={secret}"), csrf }
+    }
+
+    async fn sign_in(&self, username: &str) -> Who {
+        let account = self.store.account_by_login(username).await.unwrap().unwrap();
+        self.session_for(account.id).await
+    }
+
+    async fn call(&self, method: &str, uri: &str, who: &Who, content_type: &str, body: Vec<u8>) -> Reply {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::COOKIE, &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type =
+            response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
+        Reply { status, body, content_type }
+    }
+
+    async fn get(&self, uri: &str, who: &Who) -> Reply {
+        self.call("GET", uri, who, "text/plain", Vec::new()).await
+    }
+
+    async fn form(&self, uri: &str, who: &Who, fields: &[(&str, String)]) -> Reply {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.call("POST", uri, who, "application/x-www-form-urlencoded", body.into_bytes()).await
+    }
+
+    /// Solves a school's timetable and waits for the job; returns its final status.
+    async fn solve(&self, school: &str, who: &Who) -> Value {
+        let reply = self.form(&format!("/schools/{school}/timetable/solve"), who, &[("seconds", "2".into())]).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        let mut seen_running = false;
+        for _ in 0..600 {
+            let status = self.get(&format!("/schools/{school}/timetable/status"), who).await.json();
+            if status["running"] == true {
+                seen_running = true;
+                assert!(status["percent"].as_u64().unwrap() <= 100);
+            } else if status["finished"] == true {
+                assert!(seen_running, "the job's progress was visible while it ran");
+                return status;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the solve did not finish within a minute");
+    }
+
+    /// The school's stored timetable: its instance and placements.
+    async fn stored(&self, school: &str) -> (Instance, Vec<StoredPlacement>, i64) {
+        let term = term();
+        let t = self.store.timetable(school, &term).await.unwrap().expect("stored timetable");
+        let plan: SchoolPlan = serde_json::from_str(&t.input).unwrap();
+        let placements = serde_json::from_str(t.placements.as_deref().expect("placements")).unwrap();
+        (Instance::from_plan(&plan).unwrap(), placements, t.version)
+    }
+}
+
+fn term() -> String {
+    use chrono::Datelike;
+    let now = Utc::now().with_timezone(&domain::homework::CHINA_TIME);
+    timetable::platform::term_of(now.year(), now.month()).id
+}
+
+fn placement<'a>(placements: &'a [StoredPlacement], key: &str) -> &'a StoredPlacement {
+    placements.iter().find(|p| p.key == key).unwrap_or_else(|| panic!("no placement for {key}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner() {
+    let app = setup().await;
+    let group = app.roster.school_groups[0].clone();
+    let (lead, partner) = (group.lead_school_id.clone(), group.member_school_ids[0].clone());
+    let principal = app.sign_in("principal").await;
+
+    // Solve: progress while it runs, then every hard constraint holds and the timetable is stored.
+    let status = app.solve(&lead, &principal).await;
+    assert_eq!(status["hard_ok"], true, "{status}");
+    assert_eq!(status["saved"], true, "{status}");
+    let page = app.get(&format!("/schools/{lead}/timetable"), &principal).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("id=\"tt-grid\"") && html.contains("id=\"solve\""), "grid and solve form");
+    assert!(html.contains("tt-shared"), "the shared lesson is marked in the class grid");
+    for view in ["teacher", "room"] {
+        let page = app.get(&format!("/schools/{lead}/timetable?view={view}&i=0"), &principal).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("tt-lesson"), "{view} grid has lessons");
+    }
+
+    // A move onto another lesson of the same class is refused with the reason.
+    let (inst, placements, version) = app.stored(&lead).await;
+    let a = (0..inst.keys.len()).find(|&i| inst.shared[i].is_none() && inst.school_of[i] == 0).unwrap();
+    let class = inst.problem.activities[a].students[0];
+    let class_name = inst.problem.student_sets[class as usize].name.clone();
+    let pa = placement(&placements, &inst.keys[a]).clone();
+    let b = (0..inst.keys.len())
+        .find(|&i| {
+            i != a && inst.problem.activities[i].students.contains(&class) && {
+                let pb = placement(&placements, &inst.keys[i]);
+                (pb.day, pb.period) != (pa.day, pa.period)
+            }
+        })
+        .unwrap();
+    let pb = placement(&placements, &inst.keys[b]).clone();
+    let fields = |key: &str, day: u16, period: u16, version: i64| {
+        vec![
+            ("key", key.to_owned()),
+            ("day", day.to_string()),
+            ("period", period.to_string()),
+            ("version", version.to_string()),
+        ]
+    };
+    let reply = app
+        .form(
+            &format!("/schools/{lead}/timetable/move"),
+            &principal,
+            &fields(&inst.keys[a], pb.day, pb.period, version),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    let reasons = reply.json()["reasons"].to_string();
+    assert!(reasons.contains(&class_name), "the reason names the class: {reasons}");
+    assert_eq!(app.stored(&lead).await.2, version, "a refused move writes nothing");
+
+    // A shared lesson is not moved alone.
+    let s = inst.shared.iter().position(Option::is_some).unwrap();
+    let reply =
+        app.form(&format!("/schools/{lead}/timetable/move"), &principal, &fields(&inst.keys[s], 0, 0, version)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.json()["reasons"].to_string().contains("专递课堂"));
+
+    // Move a lesson to a cell where it fits, then pin it there.
+    let week = &inst.schools[0];
+    let mut moved = None;
+    'cells: for day in 0..week.days.len() as u16 {
+        for period in 0..week.periods.len() as u16 {
+            if (day, period) == (pa.day, pa.period) {
+                continue;
+            }
+            let reply = app
+                .form(
+                    &format!("/schools/{lead}/timetable/move"),
+                    &principal,
+                    &fields(&inst.keys[a], day, period, version),
+                )
+                .await;
+            if reply.status == StatusCode::OK {
+                assert_eq!(reply.json()["allowed"], true);
+                moved = Some((day, period));
+                break 'cells;
+            }
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+        }
+    }
+    let (day, period) = moved.expect("some free cell for the lesson");
+    let (_, placements, version) = app.stored(&lead).await;
+    assert_eq!(
+        (placement(&placements, &inst.keys[a]).day, placement(&placements, &inst.keys[a]).period),
+        (day, period)
+    );
+    // An old version is refused as stale.
+    let stale = app
+        .form(
+            &format!("/schools/{lead}/timetable/move"),
+            &principal,
+            &fields(&inst.keys[a], pa.day, pa.period, version - 1),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let reply = app
+        .form(
+            &format!("/schools/{lead}/timetable/pin"),
+            &principal,
+            &[("key", inst.keys[a].clone()), ("pinned", "1".into()), ("version", version.to_string())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["pinned"], true);
+
+    // A re-solve keeps the pinned lesson where it was put.
+    let status = app.solve(&lead, &principal).await;
+    assert_eq!(status["hard_ok"], true, "{status}");
+    let (_, placements, _) = app.stored(&lead).await;
+    let kept = placement(&placements, &inst.keys[a]);
+    assert!(kept.pinned);
+    assert_eq!((kept.day, kept.period), (day, period), "the pinned lesson stayed");
+
+    // Before the partner solves, its page already lists the shared lesson the lead placed.
+    let partner_admin = app.sign_in("partner-admin").await;
+    let before = app.get(&format!("/schools/{partner}/timetable"), &partner_admin).await.text();
+    assert!(before.contains("tt-shared-row") && before.contains("id=\"tt-empty\""), "{before}");
+
+    // The partner solves second: its class has the shared lesson at the lead's real time.
+    let status = app.solve(&partner, &partner_admin).await;
+    assert_eq!(status["hard_ok"], true, "{status}");
+    let (lead_inst, lead_placements, _) = app.stored(&lead).await;
+    let (partner_inst, partner_placements, _) = app.stored(&partner).await;
+    let lead_key = lead_inst
+        .keys
+        .iter()
+        .zip(&lead_inst.shared)
+        .find(|(_, s)| s.as_ref().is_some_and(|m| m.lead && lead_inst.schools[m.partner_school].id == partner))
+        .map(|(k, _)| k.clone())
+        .expect("a shared lesson with the partner");
+    let prefix = lead_key.trim_end_matches("/lead");
+    let remote_key = partner_inst.keys.iter().find(|k| k.starts_with(prefix) && !k.ends_with("/lead")).unwrap().clone();
+    let lp = placement(&lead_placements, &lead_key);
+    let pp = placement(&partner_placements, &remote_key);
+    let lead_a = lead_inst.keys.iter().position(|k| *k == lead_key).unwrap();
+    let remote_a = partner_inst.keys.iter().position(|k| *k == remote_key).unwrap();
+    let lead_clock = lead_inst.clock_of(lead_a, lead_inst.slot(lp.day, lp.period)).unwrap();
+    let partner_clock = partner_inst.clock_of(remote_a, partner_inst.slot(pp.day, pp.period)).unwrap();
+    assert_eq!(lp.day, pp.day, "same day");
+    assert!(
+        lead_clock.1.min(partner_clock.1) > lead_clock.0.max(partner_clock.0),
+        "same real time: {lead_clock:?} in the lead school, {partner_clock:?} in the partner school"
+    );
+    let partner_page = app.get(&format!("/schools/{partner}/timetable"), &partner_admin).await.text();
+    assert!(partner_page.contains("tt-shared"), "the partner's class grid shows the shared lesson");
+
+    // The district view lists it with both times, the same time.
+    let researcher = app.sign_in("researcher").await;
+    let district = app.get("/timetables", &researcher).await;
+    assert_eq!(district.status, StatusCode::OK);
+    let html = district.text();
+    assert!(html.contains("tt-shared-row") && html.contains("tt-partner-time"), "{html}");
+    assert!(html.contains("<td class=\"tt-same\">是</td>"), "both schools at the same time");
+    assert!(!html.contains("时间不一致"));
+
+    // Exports.
+    let ics = app.get(&format!("/schools/{lead}/timetable/export/ics?view=class&i=0"), &principal).await;
+    assert_eq!(ics.status, StatusCode::OK);
+    assert!(ics.content_type.starts_with("text/calendar"));
+    let text = ics.text();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.trim_end().ends_with("END:VCALENDAR"));
+    assert!(text.matches("BEGIN:VEVENT").count() >= 20, "one event per weekly lesson");
+    assert!(text.contains("RRULE:FREQ=WEEKLY;UNTIL=") && text.contains("DTSTART;TZID=Asia/Shanghai:"));
+    assert!(text.lines().all(|l| l.len() <= 76), "lines are folded");
+    let xlsx = app.get(&format!("/schools/{lead}/timetable/export/xlsx"), &principal).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.body.starts_with(b"PK"), "an XLSX (zip) file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_schools_administrators_edit_and_only_its_people_see() {
+    let app = setup().await;
+    let lead = app.roster.school_groups[0].lead_school_id.clone();
+    // The demo teacher teaches at the lead school: may look, may not solve.
+    let teacher = app.sign_in("teacher").await;
+    assert_eq!(app.get(&format!("/schools/{lead}/timetable"), &teacher).await.status, StatusCode::OK);
+    let reply = app.form(&format!("/schools/{lead}/timetable/solve"), &teacher, &[("seconds", "1".into())]).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // Another school's teacher may not even look.
+    let other = app.roster.teachers.iter().find(|t| t.school_id != lead).unwrap();
+    let outsider = app.session_for(account_id_of(&other.id)).await;
+    assert_eq!(app.get(&format!("/schools/{lead}/timetable"), &outsider).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/schools/{lead}/timetable/export/xlsx"), &outsider).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let reply = app
+        .call("POST", &format!("/schools/{lead}/timetable/import"), &outsider, "application/xml", b"<fet/>".to_vec())
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // The district list is for district staff and 教研员, not for a school's 教务.
+    let principal = app.sign_in("principal").await;
+    assert_eq!(app.get("/timetables", &principal).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/timetables", &app.sign_in("admin").await).await.status, StatusCode::OK);
+    // A bad time limit is refused before anything starts.
+    let reply = app.form(&format!("/schools/{lead}/timetable/solve"), &principal, &[("seconds", "0".into())]).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fet_file_is_imported_whole_or_refused_with_its_line() {
+    let app = setup().await;
+    let lead = app.roster.school_groups[0].lead_school_id.clone();
+    let principal = app.sign_in("principal").await;
+    let url = format!("/schools/{lead}/timetable/import");
+    let malformed = "<?xml version=\"1.0\"?>\n<fet version=\"6.0\">\n<Days_List>\n<Day><Name>Mon</Name></Dax>\n</Days_List>\n</fet>\n";
+    let reply = app.call("POST", &url, &principal, "application/xml", malformed.as_bytes().to_vec()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let error = reply.json()["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("line 4"), "{error}");
+    assert!(app.store.timetable(&lead, &term()).await.unwrap().is_none(), "nothing was stored");
+
+    let good = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fet version="6.0">
+<Institution_Name>Test</Institution_Name>
+<Days_List><Number_of_Days>2</Number_of_Days><Day><Name>Mon</Name></Day><Day><Name>Tue</Name></Day></Days_List>
+<Hours_List><Number_of_Hours>2</Number_of_Hours><Hour><Name>1</Name></Hour><Hour><Name>2</Name></Hour></Hours_List>
+<Subjects_List><Subject><Name>Maths</Name></Subject></Subjects_List>
+<Teachers_List><Teacher><Name>Smith</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y1</Name><Number_of_Students>20</Number_of_Students></Year></Students_List>
+<Activities_List>
+<Activity><Teacher>Smith</Teacher><Subject>Maths</Subject><Students>Y1</Students><Duration>1</Duration><Total_Duration>1</Total_Duration><Id>1</Id><Activity_Group_Id>0</Activity_Group_Id><Active>true</Active></Activity>
+<Activity><Teacher>Smith</Teacher><Subject>Maths</Subject><Students>Y1</Students><Duration>1</Duration><Total_Duration>1</Total_Duration><Id>2</Id><Activity_Group_Id>0</Activity_Group_Id><Active>true</Active></Activity>
+</Activities_List>
+<Time_Constraints_List><ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime></Time_Constraints_List>
+<Space_Constraints_List><ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace></Space_Constraints_List>
+</fet>
+"#;
+    let reply = app.call("POST", &url, &principal, "application/xml", good.as_bytes().to_vec()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["activities"], 2);
+    let stored = app.store.timetable(&lead, &term()).await.unwrap().unwrap();
+    assert_eq!(stored.source, store::TimetableSource::Fet);
+    let status = app.solve(&lead, &principal).await;
+    assert_eq!(status["hard_ok"], true, "{status}");
+    let page = app.get(&format!("/schools/{lead}/timetable"), &principal).await.text();
+    assert!(page.contains("Smith") && page.contains("Maths"), "the imported lessons are in the grid");
+}

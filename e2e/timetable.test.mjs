@@ -1,0 +1,181 @@
+// Timetabling as a school's 教务 and the district live it: the principal opens the school's
+// timetable, solves it and follows the progress, tries to move a lesson onto another lesson of the
+// same class (refused, with the reason), moves one to a free period, and reads the grid on a phone;
+// the 教研员 sees the 专递课堂 lesson in the district list with both schools at the same time and
+// in the partner school's page. Pages are checked to fit 375 px, and photographed.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { signIn } from './session.mjs';
+
+const BASE = process.env.ZHIJIAO_URL?.replace(/\/+$/, '');
+if (!BASE) throw new Error('ZHIJIAO_URL is not set (see district.test.mjs).');
+const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const PHONE = { width: 375, height: 740 };
+const CHINA = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+
+let browser;
+const problems = [];
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => browser?.close());
+
+async function as(username, viewport = { width: 1280, height: 900 }) {
+  const phone = viewport.width < 500;
+  const context = await browser.newContext({ viewport, isMobile: phone, hasTouch: phone, deviceScaleFactor: phone ? 2 : 1, ...CHINA });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`${username} script error: ${e.message}`));
+  page.on('response', (res) => {
+    // A refused move answers 422 on purpose; the sign-in form answers a wrong password with 401.
+    if (res.status() >= 500 || (res.status() >= 400 && !/\/login$|favicon|\/timetable\/move$/.test(res.url()))) {
+      problems.push(`${username} HTTP ${res.status()}: ${res.url()}`);
+    }
+  });
+  page.setDefaultTimeout(20000);
+  await signIn(page, BASE, username);
+  return page;
+}
+
+function noProblems() {
+  assert.deepEqual(problems.splice(0), [], 'no server or script errors');
+}
+
+async function fitsPhone(page, what) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `${what} is ${overflow}px wider than the phone`);
+}
+
+let timetableUrl;
+
+test('the principal solves the school timetable with progress and moves lessons with conflict checks', async () => {
+  const page = await as('principal');
+  // The principal's home is the school; its page links the timetable.
+  await page.goto(`${BASE}/`);
+  if (!(await page.locator('#school-timetable').count())) {
+    const school = page.locator('a[href^="/schools/"]').first();
+    await school.click();
+  }
+  await page.click('#school-timetable');
+  await page.waitForSelector('#tt-solve');
+  timetableUrl = page.url().split('?')[0];
+
+  await page.fill('#solve-seconds', '3');
+  await Promise.all([page.waitForURL(/\/timetable$/), page.click('#solve')]);
+  await page.waitForSelector('#solve-progress:not([hidden])');
+  await page.waitForFunction(() => /\d+%/.test(document.getElementById('solve-stage')?.textContent || ''));
+  await page.screenshot({ path: path.join(SHOTS, 'timetable-solving.png'), fullPage: true });
+  await page.waitForSelector('#solve-result', { timeout: 60000 });
+  assert.match(await page.locator('#solve-result').innerText(), /排课完成：全部硬约束均已满足/);
+  assert.match(await page.locator('#tt-hard').innerText(), /硬约束全部满足/);
+  assert.ok(await page.locator('#tt-grid .tt-lesson').count() >= 20, 'the class grid is filled');
+  assert.ok(await page.locator('#tt-grid .tt-shared').count() >= 1, 'the shared lesson is marked');
+  await page.screenshot({ path: path.join(SHOTS, 'timetable-solved.png'), fullPage: true });
+
+  // Move a lesson onto another lesson of the same class: refused, with the reason.
+  const lessons = page.locator('#tt-grid .tt-lesson[data-shared="false"]');
+  const first = lessons.nth(0);
+  const key = await first.getAttribute('data-key');
+  const target = page.locator('#tt-grid td.tt-cell', { has: page.locator('.tt-lesson[data-shared="false"]') })
+    .filter({ hasNot: page.locator(`.tt-lesson[data-key="${key}"]`) }).first();
+  await first.click();
+  await page.waitForSelector('#tt-move:not([hidden])');
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/timetable/move')),
+    target.click({ position: { x: 4, y: 4 } }),
+  ]);
+  assert.equal(refused.status(), 422);
+  await page.waitForSelector('#tt-message.notice-error');
+  const why = await page.locator('#tt-message').innerText();
+  assert.match(why, /不能调到这里/);
+  assert.match(why, /班级 .+ 在 周. 第\d节 已有别的课/, `the reason names the class and the period: ${why}`);
+  await page.screenshot({ path: path.join(SHOTS, 'timetable-conflict.png'), fullPage: true });
+
+  // Move it to a free period of the class: try the empty cells until one is allowed.
+  const empty = page.locator('#tt-grid td.tt-cell:not(:has(.tt-lesson))');
+  const count = await empty.count();
+  assert.ok(count > 0, 'the class has free periods');
+  let moved = false;
+  for (let i = 0; i < count && !moved; i++) {
+    const cell = empty.nth(i);
+    const day = await cell.getAttribute('data-day');
+    const period = await cell.getAttribute('data-period');
+    await page.locator(`#tt-grid .tt-lesson[data-key="${key}"]`).first().click();
+    const [reply] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/timetable/move')),
+      cell.click(),
+    ]);
+    if (reply.status() === 200) {
+      await page.waitForLoadState('load');
+      await page.waitForSelector('#tt-message:not([hidden])');
+      assert.match(await page.locator('#tt-message').innerText(), /已调课/);
+      const now = page.locator(`#tt-grid td.tt-cell[data-day="${day}"][data-period="${period}"] .tt-lesson[data-key="${key}"]`);
+      assert.equal(await now.count(), 1, 'the lesson is in its new cell');
+      moved = true;
+    } else {
+      assert.equal(reply.status(), 422);
+      await page.waitForSelector('#tt-message.notice-error');
+    }
+  }
+  assert.ok(moved, 'some free period accepted the lesson');
+  await page.screenshot({ path: path.join(SHOTS, 'timetable-moved.png'), fullPage: true });
+
+  // The teacher view and the exports are there.
+  await page.click('.tt-tabs a:nth-child(2)');
+  await page.waitForSelector('#tt-grid .tt-lesson');
+  const ics = await page.request.get(await page.locator('#export-ics').getAttribute('href').then((h) => BASE + h));
+  assert.equal(ics.status(), 200);
+  assert.match(await ics.text(), /BEGIN:VEVENT[\s\S]*RRULE:FREQ=WEEKLY/);
+  noProblems();
+});
+
+test('the grid reads on a phone by scrolling sideways', async () => {
+  assert.ok(timetableUrl, 'the first test found the timetable');
+  const page = await as('principal', PHONE);
+  await page.goto(timetableUrl);
+  await page.waitForSelector('#tt-grid .tt-lesson');
+  await fitsPhone(page, 'the timetable page');
+  const scrolls = await page.evaluate(() => {
+    const wrap = document.querySelector('.tt-wrap');
+    return wrap.scrollWidth > wrap.clientWidth;
+  });
+  assert.ok(scrolls, 'the week scrolls sideways inside its frame');
+  await page.screenshot({ path: path.join(SHOTS, 'timetable-phone.png'), fullPage: true });
+  noProblems();
+});
+
+test('the researcher sees the shared lesson in two schools at the same time', async () => {
+  const page = await as('researcher');
+  await page.goto(`${BASE}/timetables`);
+  await page.waitForSelector('#tt-district');
+  const row = page.locator('.tt-shared-row').first();
+  assert.ok(await row.count(), 'a shared lesson is listed');
+  const lead = await row.locator('.tt-lead-time').innerText();
+  const partner = await row.locator('.tt-partner-time').innerText();
+  assert.match(lead, /周[一二三四五] 第\d节 \d\d:\d\d–\d\d:\d\d/);
+  assert.match(partner, /周[一二三四五] 第\d节 \d\d:\d\d–\d\d:\d\d/);
+  assert.equal(lead.slice(0, 2), partner.slice(0, 2), 'the same day');
+  assert.equal(await row.locator('.tt-same').innerText(), '是');
+  await page.screenshot({ path: path.join(SHOTS, 'timetable-district.png'), fullPage: true });
+
+  // The partner school's timetable page lists it too, at its own bell time.
+  await row.locator('td:nth-child(4) a').click();
+  await page.waitForSelector('#tt-shared-list');
+  assert.match(await page.locator('#tt-shared-list .tt-partner-time').first().innerText(), /\d\d:\d\d/);
+  await page.screenshot({ path: path.join(SHOTS, 'timetable-partner.png'), fullPage: true });
+
+  const phone = await as('researcher', PHONE);
+  await phone.goto(`${BASE}/timetables`);
+  await fitsPhone(phone, 'the district list');
+  noProblems();
+});
