@@ -15,6 +15,8 @@
 #   ROUNDS=2         homework per class, so each student submits ROUNDS times
 #   CONCURRENCY=500  students working at once
 #   DURATION=        seconds to run (default: until every student submitted every round)
+#   THINK_MS=0       mean pause before each of a student's requests (50–150 %, random); 0 is a
+#                    saturation run, every student asking again the moment it is answered
 #   ZHIJIAO_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres   admin connection; NO_PG=1 skips
 #   JSON=target/bench-homework   prefix of the JSON reports (-sqlite.json, -postgres.json)
 #   BENCH_PORT=18311 NO_BUILD=1
@@ -72,6 +74,7 @@ bench_one() {
     local args=(bench homework run --url "http://127.0.0.1:$port" --plan "$data/plan.json"
         --concurrency "$concurrency" --json "$json-$name.json")
     [ -n "${DURATION:-}" ] && args+=(--duration-secs "$DURATION")
+    [ -n "${THINK_MS:-}" ] && args+=(--think-ms "$THINK_MS")
     echo "-- $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     local cpu_before
     cpu_before=$(ps -o times= -p "$server" | tr -d ' ')
