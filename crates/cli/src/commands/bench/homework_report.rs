@@ -340,6 +340,9 @@ mod tests {
         assert!((r.answer_writes_per_second - 52.0).abs() < 1e-9);
         let shown = r.to_string();
         assert!(shown.contains("| submit | 3 |") && shown.contains("409×1 io×1"), "{shown}");
-        assert!(shown.contains("no think time") && shown.contains("answer writes/s (autosaves + submits) 52.0"), "{shown}");
+        assert!(
+            shown.contains("no think time") && shown.contains("answer writes/s (autosaves + submits) 52.0"),
+            "{shown}"
+        );
     }
 }
