@@ -5,103 +5,15 @@
 // charts and assigns the targeted follow-ups; the parent sees the score, the teacher's comment and
 // the 错题本 on a phone. Every phone page is checked to fit 375 px, and photographed.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { BASE, PHONE, harness, shot, assertFits, clickAndWait } from './harness.mjs';
 
-const BASE = process.env.ZHIJIAO_URL?.replace(/\/+$/, '');
-if (!BASE) throw new Error('ZHIJIAO_URL is not set (see district.test.mjs).');
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const PHONE = { width: 375, height: 740 };
-// The browser as a teacher's or a family's in China has it (dates in the pickers, the clock).
-const CHINA = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+const { as, noProblems, onPhone, watch } = harness({ timeout: 15000 });
 // Unique per run: the test files share one server and may run against it more than once.
 const TITLE = `修辞与古诗练习 ${new Date().toISOString().slice(11, 19)}`;
 const ITEM_COMMENT = '比喻找对了，表达效果再写具体些。';
 const WHOLE_COMMENT = '完成认真，注意审题。';
-
-let browser;
-const problems = [];
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-after(async () => browser?.close());
-
-/** A signed-in page (in its own browser context, so its own cookies and localStorage). */
-async function as(username, viewport = { width: 1280, height: 900 }) {
-  const phone = viewport.width < 500;
-  const context = await browser.newContext({ viewport, isMobile: phone, hasTouch: phone, deviceScaleFactor: phone ? 2 : 1, ...CHINA });
-  const page = watch(await context.newPage(), username);
-  page.setDefaultTimeout(15000);
-  await signIn(page, BASE, username);
-  return page;
-}
-
-/** Collects server errors and script errors; the test fails on any at the end of each step. */
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label} script error: ${e.message}`));
-  page.on('response', (res) => {
-    // The sign-in form answers a wrong password (an earlier run's) with 401, as it should.
-    if (res.status() >= 500 || (res.status() >= 400 && !/\/login$|favicon/.test(res.url()))) {
-      problems.push(`${label} HTTP ${res.status()}: ${res.url()}`);
-    }
-  });
-  return page;
-}
-
-function noProblems() {
-  const found = problems.splice(0);
-  assert.deepEqual(found, [], found.join('\n'));
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Nothing sticks out to the right of a phone's screen, counting every element of the page (not
- * only the document's width), except inside boxes that scroll sideways on purpose (wide tables). */
-async function assertFits(page, label) {
-  const worst = await page.evaluate(() => {
-    const scrolls = (e) => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX);
-    let worst = { by: document.documentElement.scrollWidth - window.innerWidth, what: 'document' };
-    for (const e of document.querySelectorAll('body *')) {
-      let a = e.parentElement;
-      while (a && a !== document.body && !scrolls(a)) a = a.parentElement;
-      if (a && a !== document.body) continue;
-      const by = e.getBoundingClientRect().right - window.innerWidth;
-      if (by > worst.by) worst = { by, what: `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} “${(e.textContent || '').trim().slice(0, 30)}”` };
-    }
-    return worst;
-  });
-  assert.ok(worst.by <= 1, `${label}: ${worst.what} ends ${worst.by.toFixed(0)}px past the phone's right edge`);
-}
-
-/** Opens `href` on a phone with `page`'s session, checks it fits and photographs it. */
-async function onPhone(page, href, name) {
-  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, ...CHINA });
-  await context.addCookies(await page.context().cookies());
-  const phone = watch(await context.newPage(), `${name} (phone)`);
-  await phone.goto(`${BASE}${href}`);
-  await phone.waitForFunction(() => document.querySelectorAll('[data-chart]:not([data-drawn])').length === 0);
-  await assertFits(phone, name);
-  await shot(phone, name);
-  await context.close();
-}
-
-/** Clicks and waits for the navigation it starts. */
-async function clickAndWait(page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
-}
 
 /** Answers the question on screen as a student would, by its type. */
 async function answerShown(page) {

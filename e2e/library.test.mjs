@@ -5,44 +5,22 @@
 // GAOKAO question is found by a phrase of its stem with its math rendered (when ../shared/data
 // was imported by scripts/e2e.sh; otherwise a demo-bank item stands in, and the test says so).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { BASE, harness, shot } from './harness.mjs';
 
-const BASE = process.env.ZHIJIAO_URL?.replace(/\/+$/, '');
-if (!BASE) throw new Error('ZHIJIAO_URL is not set (see district.test.mjs).');
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SHOTS = path.join(HERE, 'screenshots');
 const VIDEO = path.join(HERE, '..', 'crates', 'interop', 'tests', 'fixtures', 'tiny.mp4');
 const GAOKAO = path.join(HERE, '..', '..', 'shared', 'data', 'gaokao-bench', 'Objective_Questions', '2010-2022_History_MCQs.json.gz');
 const COURSEWARE = '《分数的初步认识》课件';
 const LESSON = '分数微课：认识几分之一';
 
-let browser;
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required'],
-  });
-});
-after(async () => browser?.close());
-
-async function as(username, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport, isMobile: viewport.width < 500 });
-  const page = await context.newPage();
-  await signIn(page, BASE, username);
-  return page;
-}
+const { as } = harness({ args: ['--autoplay-policy=no-user-gesture-required'] });
 
 /** A small but real PDF. */
 function pdfBytes() {
@@ -82,7 +60,7 @@ test('upload, review, find by a Chinese word, preview and play seeking to the mi
   await teacher.selectOption('select[name=subject]', 'math');
   await teacher.selectOption('select[name=grade]', '3');
   await teacher.check('input[name=scope][value=school]');
-  await teacher.screenshot({ path: path.join(SHOTS, '30-upload-courseware.png'), fullPage: true });
+  await shot(teacher, '30-upload-courseware');
   const coursewarePath = await submitDraft(teacher);
 
   // The video is dragged onto the drop zone, as a teacher would from their desktop.
@@ -107,14 +85,14 @@ test('upload, review, find by a Chinese word, preview and play seeking to the mi
   await researcher.goto(`${BASE}${lessonPath}`);
   assert.match(await researcher.locator('.state').first().innerText(), /待区级审核/, 'the school passed it on');
   await researcher.goto(`${BASE}/review`);
-  await researcher.screenshot({ path: path.join(SHOTS, '31-review-queue-researcher.png'), fullPage: true });
+  await shot(researcher, '31-review-queue-researcher');
   await approveFromQueue(researcher, LESSON);
 
   // A colleague at the school finds both by a word inside the titles.
   await principal.goto(`${BASE}/library?q=${encodeURIComponent('分数')}`);
   const results = await principal.locator('.hits').innerText();
   assert.ok(results.includes(COURSEWARE) && results.includes(LESSON), results);
-  await principal.screenshot({ path: path.join(SHOTS, '32-search-fenshu.png'), fullPage: true });
+  await shot(principal, '32-search-fenshu');
   await Promise.all([principal.waitForURL(new RegExp(coursewarePath)), principal.click(`.hits a:has-text("${COURSEWARE}")`)]);
   const frame = principal.locator('iframe.pdf-preview');
   assert.equal(await frame.count(), 1, 'the PDF is previewed in the page');
@@ -134,7 +112,7 @@ test('upload, review, find by a Chinese word, preview and play seeking to the mi
   assert.equal(seeked.error, null);
   assert.ok(seeked.duration > 2 && Math.abs(seeked.at - seeked.duration / 2) < 0.6, JSON.stringify(seeked));
   assert.match(await principal.locator('main').innerText(), /符合微课标准/);
-  await principal.screenshot({ path: path.join(SHOTS, '33-micro-lesson.png'), fullPage: true });
+  await shot(principal, '33-micro-lesson');
 
   // Another school's teacher never sees this school's school-scoped courseware.
   const phone = await as('parent', { width: 375, height: 812 });
@@ -159,7 +137,7 @@ test('a real exam question is found by a phrase of its stem, with its math rende
   await page.goto(`${BASE}/library?tab=items&q=${encodeURIComponent(phrase)}`);
   const hits = await page.locator('.hits').innerText();
   if (expected) assert.ok(hits.includes(expected), `"${phrase}" should find ${expected}:\n${hits}`);
-  await page.screenshot({ path: path.join(SHOTS, '34-search-gaokao-phone.png'), fullPage: true });
+  await shot(page, '34-search-gaokao-phone');
   // Nothing sticks out of the phone's width (a long id included), not just the document.
   const overflow = await page.evaluate(() => Math.max(document.documentElement.scrollWidth,
     ...[...document.querySelectorAll('main *')].map((e) => e.getBoundingClientRect().right)) - window.innerWidth);
@@ -169,6 +147,6 @@ test('a real exam question is found by a phrase of its stem, with its math rende
     await Promise.all([page.waitForURL(/\/items\//), page.locator('.hit-title').first().click()]);
     await page.waitForSelector('.katex', { timeout: 10000 });
     assert.ok(await page.locator('.katex').count() > 0, 'LaTeX is rendered by KaTeX');
-    await page.screenshot({ path: path.join(SHOTS, '35-item-katex-phone.png'), fullPage: true });
+    await shot(page, '35-item-katex-phone');
   }
 });

@@ -5,90 +5,11 @@
 // its progress and read the new fit's figures. Phone pages are checked to fit 375 px and
 // photographed.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { BASE, PHONE, harness, shot, assertFits, clickAndWait, chartsDrawn } from './harness.mjs';
 
-const BASE = process.env.ZHIJIAO_URL?.replace(/\/+$/, '');
-if (!BASE) throw new Error('ZHIJIAO_URL is not set (see district.test.mjs).');
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const PHONE = { width: 375, height: 740 };
-const CHINA = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
-
-let browser;
-const problems = [];
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-after(async () => browser?.close());
-
-async function as(username, viewport = { width: 1280, height: 900 }) {
-  const phone = viewport.width < 500;
-  const context = await browser.newContext({ viewport, isMobile: phone, hasTouch: phone, deviceScaleFactor: phone ? 2 : 1, ...CHINA });
-  const page = watch(await context.newPage(), username);
-  page.setDefaultTimeout(20000);
-  await signIn(page, BASE, username);
-  return page;
-}
-
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label} script error: ${e.message}`));
-  page.on('response', (res) => {
-    if (res.status() >= 500 || (res.status() >= 400 && !/\/login$|favicon/.test(res.url()))) {
-      problems.push(`${label} HTTP ${res.status()}: ${res.url()}`);
-    }
-  });
-  return page;
-}
-
-function noProblems() {
-  const found = problems.splice(0);
-  assert.deepEqual(found, [], found.join('\n'));
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function clickAndWait(page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
-}
-
-/** Nothing sticks out past a phone's right edge except inside boxes that scroll on purpose. */
-async function assertFits(page, label) {
-  const worst = await page.evaluate(() => {
-    const scrolls = (e) => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX);
-    let worst = { by: document.documentElement.scrollWidth - window.innerWidth, what: 'document' };
-    for (const e of document.querySelectorAll('body *')) {
-      let a = e.parentElement;
-      while (a && a !== document.body && !scrolls(a)) a = a.parentElement;
-      if (a && a !== document.body) continue;
-      const by = e.getBoundingClientRect().right - window.innerWidth;
-      if (by > worst.by) worst = { by, what: `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}` };
-    }
-    return worst;
-  });
-  assert.ok(worst.by <= 1, `${label}: ${worst.what} ends ${worst.by.toFixed(0)}px past the phone's right edge`);
-}
-
-/** Every chart on the page drawn by ECharts, with marks in it. */
-async function chartsDrawn(page) {
-  const charts = await page.locator('[data-chart]').count();
-  assert.ok(charts >= 1, 'the page has a chart');
-  await page.waitForFunction((n) => document.querySelectorAll('[data-chart][data-drawn]').length === n, charts);
-  const empty = await page.locator('[data-chart]').evaluateAll((els) => els.filter((e) => !e.querySelector('svg path, svg rect')).length);
-  assert.equal(empty, 0, 'every chart has marks');
-}
+const { as, noProblems } = harness();
 
 /** Reloads until the start-up fit has produced estimates (it runs in the background). */
 async function untilFitted(page) {

@@ -1,36 +1,12 @@
 // Trying the demo as each role: a newcomer signs in with the demo accounts listed on the sign-in
 // page and sees exactly their scope. Runs against ZHIJIAO_URL like district.test.mjs.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { BASE, harness, shot } from './harness.mjs';
 
-const BASE = process.env.ZHIJIAO_URL?.replace(/\/+$/, '');
-if (!BASE) throw new Error('ZHIJIAO_URL is not set (see district.test.mjs).');
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-
-let browser;
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-after(async () => browser?.close());
-
-async function as(username, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport, isMobile: viewport.width < 500 });
-  const page = await context.newPage();
-  await signIn(page, BASE, username);
-  return page;
-}
+const h = harness();
+const as = (username, viewport = { width: 1280, height: 800 }) => h.as(username, viewport);
 
 /** The status a signed-in page gets for `href`. */
 async function statusOf(page, href) {
@@ -39,12 +15,12 @@ async function statusOf(page, href) {
 }
 
 test('the sign-in page lists the demo accounts and refuses a wrong password', async () => {
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await h.browser.newContext()).newPage();
   await page.goto(`${BASE}/`);
   assert.equal(new URL(page.url()).pathname, '/login', 'signed-out visitors are sent to sign in');
   const listed = await page.locator('table').innerText();
   for (const name of ['admin', 'principal', 'teacher', 'student', 'parent']) assert.match(listed, new RegExp(name));
-  await page.screenshot({ path: path.join(SHOTS, '10-login-desktop.png'), fullPage: true });
+  await shot(page, '10-login-desktop');
   await page.fill('input[name=login]', 'admin');
   await page.fill('input[name=password]', 'not-the-password');
   await page.click('form[action="/login"] button');
@@ -65,7 +41,7 @@ test('a parent on a phone sees their child and nothing else', async () => {
   assert.equal(await statusOf(page, classHref), 403, 'the class list is not for parents');
   assert.match(await page.locator('main').innerText(), /无权访问/);
   await page.goto(`${BASE}/`);
-  await page.screenshot({ path: path.join(SHOTS, '11-parent-phone.png'), fullPage: true });
+  await shot(page, '11-parent-phone');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the parent's page is ${overflow}px wider than the phone`);
 });
@@ -75,14 +51,14 @@ test('a head teacher sees their class, reveals with a purpose and exports', asyn
   await page.goto(`${BASE}/`);
   assert.match(new URL(page.url()).pathname, /^\/classes\//, 'a teacher starts at their class');
   assert.equal(await page.locator('.site-nav a[href="/groups"]').count(), 0, 'no district-wide navigation');
-  await page.screenshot({ path: path.join(SHOTS, '12-teacher-class-desktop.png'), fullPage: true });
+  await shot(page, '12-teacher-class-desktop');
   const student = page.locator('table.students tbody th a').first();
   await Promise.all([page.waitForURL(/\/students\//), student.click()]);
   await page.fill('form[action$="/reveal"] input[name=purpose]', '联系家长');
   await Promise.all([page.waitForURL(/\/reveal$/), page.click('form[action$="/reveal"] button')]);
   assert.match(await page.locator('main').innerText(), /已记入审计日志/);
   assert.match(await page.locator('main').innerText(), /\d{17}[\dX]/, 'the full number is shown after the reveal');
-  await page.screenshot({ path: path.join(SHOTS, '13-teacher-reveal-desktop.png'), fullPage: true });
+  await shot(page, '13-teacher-reveal-desktop');
   await page.goBack();
   await page.goBack();
   const download = page.waitForEvent('download');
@@ -98,7 +74,7 @@ test('a principal starts at the school; a researcher sees the district but not t
   const principal = await as('principal');
   await principal.goto(`${BASE}/`);
   assert.match(new URL(principal.url()).pathname, /^\/schools\//, 'a principal starts at the school');
-  await principal.screenshot({ path: path.join(SHOTS, '14-principal-desktop.png'), fullPage: true });
+  await shot(principal, '14-principal-desktop');
   const researcher = await as('researcher');
   await researcher.goto(`${BASE}/`);
   assert.equal(new URL(researcher.url()).pathname, '/', 'a researcher sees the district overview');

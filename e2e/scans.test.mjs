@@ -5,88 +5,21 @@
 // report page, the written answers cut out on the marking page. Pages are checked at 375 px and
 // photographed.
 
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { BASE, PHONE, harness, shot, assertFits, clickAndWait } from './harness.mjs';
 
-const BASE = process.env.ZHIJIAO_URL?.replace(/\/+$/, '');
-if (!BASE) throw new Error('ZHIJIAO_URL is not set (see district.test.mjs).');
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const PHONE = { width: 375, height: 740 };
-const CHINA = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+const { as, noProblems, onPhone } = harness();
+
 const TITLE = `纸质练习 ${new Date().toISOString().slice(11, 19)}`;
 
-let browser;
 let tmp;
-const problems = [];
 before(async () => {
-  await mkdir(SHOTS, { recursive: true });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'zj-scans-'));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
 });
-after(async () => browser?.close());
-
-function watch(page, label) {
-  page.on('pageerror', (e) => problems.push(`${label} script error: ${e.message}`));
-  page.on('response', (res) => {
-    if (res.status() >= 500 || (res.status() >= 400 && !/\/login$|favicon/.test(res.url()))) {
-      problems.push(`${label} HTTP ${res.status()}: ${res.url()}`);
-    }
-  });
-  return page;
-}
-
-function noProblems() {
-  const found = problems.splice(0);
-  assert.deepEqual(found, [], found.join('\n'));
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function clickAndWait(page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
-}
-
-/** Nothing sticks out to the right of a phone's screen, except inside boxes that scroll sideways. */
-async function assertFits(page, label) {
-  const worst = await page.evaluate(() => {
-    const scrolls = (e) => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX);
-    let worst = { by: document.documentElement.scrollWidth - window.innerWidth, what: 'document' };
-    for (const e of document.querySelectorAll('body *')) {
-      let a = e.parentElement;
-      while (a && a !== document.body && !scrolls(a)) a = a.parentElement;
-      if (a && a !== document.body) continue;
-      const by = e.getBoundingClientRect().right - window.innerWidth;
-      if (by > worst.by) worst = { by, what: `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}` };
-    }
-    return worst;
-  });
-  assert.ok(worst.by <= 1, `${label}: ${worst.what} ends ${worst.by.toFixed(0)}px past the phone's right edge`);
-}
-
-/** Opens `href` on a phone with `page`'s session, checks it fits and photographs it. */
-async function onPhone(page, href, name) {
-  const context = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, ...CHINA });
-  await context.addCookies(await page.context().cookies());
-  const phone = watch(await context.newPage(), `${name} (phone)`);
-  await phone.goto(`${BASE}${href}`);
-  await phone.waitForLoadState('load');
-  await assertFits(phone, name);
-  await shot(phone, name);
-  await context.close();
-}
 
 /** Clicks a download link and returns the downloaded bytes. */
 async function download(page, selector) {
@@ -104,10 +37,7 @@ test('paper homework: print, upload scans, review, graded', async (t) => {
   let appliedCount = 0;
 
   await t.test('the teacher assigns a homework answered on paper', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, ...CHINA });
-    teacher = watch(await context.newPage(), 'teacher');
-    teacher.setDefaultTimeout(20000);
-    await signIn(teacher, BASE, 'teacher');
+    teacher = await as('teacher');
     await teacher.goto(`${BASE}/homework/new`);
     await teacher.fill('input[name=title]', TITLE);
     await teacher.selectOption('select[name=subject]', 'chinese');

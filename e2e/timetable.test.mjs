@@ -4,57 +4,12 @@
 // the 教研员 sees the 专递课堂 lesson in the district list with both schools at the same time and
 // in the partner school's page. Pages are checked to fit 375 px, and photographed.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { signIn } from './session.mjs';
+import { BASE, PHONE, harness, shot, assertFits } from './harness.mjs';
 
-const BASE = process.env.ZHIJIAO_URL?.replace(/\/+$/, '');
-if (!BASE) throw new Error('ZHIJIAO_URL is not set (see district.test.mjs).');
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-const PHONE = { width: 375, height: 740 };
-const CHINA = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
-
-let browser;
-const problems = [];
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-after(async () => browser?.close());
-
-async function as(username, viewport = { width: 1280, height: 900 }) {
-  const phone = viewport.width < 500;
-  const context = await browser.newContext({ viewport, isMobile: phone, hasTouch: phone, deviceScaleFactor: phone ? 2 : 1, ...CHINA });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`${username} script error: ${e.message}`));
-  page.on('response', (res) => {
-    // A refused move answers 422 on purpose; the sign-in form answers a wrong password with 401.
-    if (res.status() >= 500 || (res.status() >= 400 && !/\/login$|favicon|\/timetable\/move$/.test(res.url()))) {
-      problems.push(`${username} HTTP ${res.status()}: ${res.url()}`);
-    }
-  });
-  page.setDefaultTimeout(20000);
-  await signIn(page, BASE, username);
-  return page;
-}
-
-function noProblems() {
-  assert.deepEqual(problems.splice(0), [], 'no server or script errors');
-}
-
-async function fitsPhone(page, what) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 1, `${what} is ${overflow}px wider than the phone`);
-}
+// A refused move answers 422 on purpose.
+const { as, noProblems } = harness({ expected: /\/timetable\/move$/ });
 
 let timetableUrl;
 
@@ -74,13 +29,13 @@ test('the principal solves the school timetable with progress and moves lessons 
   await Promise.all([page.waitForURL(/\/timetable$/), page.click('#solve')]);
   await page.waitForSelector('#solve-progress:not([hidden])');
   await page.waitForFunction(() => /\d+%/.test(document.getElementById('solve-stage')?.textContent || ''));
-  await page.screenshot({ path: path.join(SHOTS, 'timetable-solving.png'), fullPage: true });
+  await shot(page, 'timetable-solving');
   await page.waitForSelector('#solve-result', { timeout: 60000 });
   assert.match(await page.locator('#solve-result').innerText(), /排课完成：全部硬约束均已满足/);
   assert.match(await page.locator('#tt-hard').innerText(), /硬约束全部满足/);
   assert.ok(await page.locator('#tt-grid .tt-lesson').count() >= 20, 'the class grid is filled');
   assert.ok(await page.locator('#tt-grid .tt-shared').count() >= 1, 'the shared lesson is marked');
-  await page.screenshot({ path: path.join(SHOTS, 'timetable-solved.png'), fullPage: true });
+  await shot(page, 'timetable-solved');
 
   // Move a lesson onto another lesson of the same class: refused, with the reason.
   const lessons = page.locator('#tt-grid .tt-lesson[data-shared="false"]');
@@ -99,7 +54,7 @@ test('the principal solves the school timetable with progress and moves lessons 
   const why = await page.locator('#tt-message').innerText();
   assert.match(why, /不能调到这里/);
   assert.match(why, /班级 .+ 在 周. 第\d节 已有别的课/, `the reason names the class and the period: ${why}`);
-  await page.screenshot({ path: path.join(SHOTS, 'timetable-conflict.png'), fullPage: true });
+  await shot(page, 'timetable-conflict');
 
   // Move it to a free period of the class: try the empty cells until one is allowed.
   const empty = page.locator('#tt-grid td.tt-cell:not(:has(.tt-lesson))');
@@ -128,7 +83,7 @@ test('the principal solves the school timetable with progress and moves lessons 
     }
   }
   assert.ok(moved, 'some free period accepted the lesson');
-  await page.screenshot({ path: path.join(SHOTS, 'timetable-moved.png'), fullPage: true });
+  await shot(page, 'timetable-moved');
 
   // The teacher view and the exports are there.
   await page.click('.tt-tabs a:nth-child(2)');
@@ -144,13 +99,13 @@ test('the grid reads on a phone by scrolling sideways', async () => {
   const page = await as('principal', PHONE);
   await page.goto(timetableUrl);
   await page.waitForSelector('#tt-grid .tt-lesson');
-  await fitsPhone(page, 'the timetable page');
+  await assertFits(page, 'the timetable page');
   const scrolls = await page.evaluate(() => {
     const wrap = document.querySelector('.tt-wrap');
     return wrap.scrollWidth > wrap.clientWidth;
   });
   assert.ok(scrolls, 'the week scrolls sideways inside its frame');
-  await page.screenshot({ path: path.join(SHOTS, 'timetable-phone.png'), fullPage: true });
+  await shot(page, 'timetable-phone');
   noProblems();
 });
 
@@ -166,16 +121,16 @@ test('the researcher sees the shared lesson in two schools at the same time', as
   assert.match(partner, /周[一二三四五] 第\d节 \d\d:\d\d–\d\d:\d\d/);
   assert.equal(lead.slice(0, 2), partner.slice(0, 2), 'the same day');
   assert.equal(await row.locator('.tt-same').innerText(), '是');
-  await page.screenshot({ path: path.join(SHOTS, 'timetable-district.png'), fullPage: true });
+  await shot(page, 'timetable-district');
 
   // The partner school's timetable page lists it too, at its own bell time.
   await row.locator('td:nth-child(4) a').click();
   await page.waitForSelector('#tt-shared-list');
   assert.match(await page.locator('#tt-shared-list .tt-partner-time').first().innerText(), /\d\d:\d\d/);
-  await page.screenshot({ path: path.join(SHOTS, 'timetable-partner.png'), fullPage: true });
+  await shot(page, 'timetable-partner');
 
   const phone = await as('researcher', PHONE);
   await phone.goto(`${BASE}/timetables`);
-  await fitsPhone(phone, 'the district list');
+  await assertFits(phone, 'the district list');
   noProblems();
 });
