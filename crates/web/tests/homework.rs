@@ -5,13 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU32, Ordering},
-};
-
 use axum::{
-    Router,
     body::Body,
     http::{Request, StatusCode, header},
 };
@@ -19,134 +13,19 @@ use chrono::{Duration, Utc};
 use domain::{
     identity::{AuditAction, account_id_of},
     items::ItemType,
-    resources::{ReviewState, Scope},
 };
 use serde_json::{Value, json};
-use store::{
-    AccountStore, ActivityStore, AuditFilter, AuditStore, ItemStore, NewItem, NoProgress, RosterStore, Session,
-};
-use store_sqlite::SqliteStore;
+use store::{AccountStore, ActivityStore, AuditFilter, AuditStore, ItemStore, RosterStore};
 use tower::ServiceExt;
-use web::{AppState, auth::secret};
 
-struct TestApp {
-    router: Router,
-    store: Arc<SqliteStore>,
-    sessions: AtomicU32,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-struct Who {
-    cookie: String,
-    csrf: String,
-}
-
-struct Reply {
-    status: StatusCode,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
+use common::TestApp;
 
 async fn setup() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("zhijiao.db")).await.unwrap();
-    let roster = demo::district(&demo::DemoConfig { seed: 1, scale: demo::Scale::Small });
-    store.import_roster(&roster, &NoProgress).await.unwrap();
-    let mut accounts = demo::accounts(&roster, Utc::now());
-    for a in &mut accounts.accounts {
-        a.must_change_password = false;
-    }
-    store.add_accounts(&accounts.accounts, &accounts.assignments, &NoProgress).await.unwrap();
-    let items: Vec<NewItem> = demo::bank::items(3_000, 7)
-        .map(|item| NewItem {
-            item,
-            state: ReviewState::Published,
-            scope: Scope::District,
-            school_id: None,
-            author_id: None,
-            at: Utc::now(),
-        })
-        .collect();
-    store.import_items(&items, &NoProgress).await.unwrap();
-    let store = Arc::new(store);
-    let library = Arc::new(web::library::Library::open_in(dir.path()).unwrap());
-    web::library::reindex(&*store, &library.search, &|_| {}).await.unwrap();
-    let router = web::router(AppState {
-        store: store.clone(),
-        demo: true,
-        demo_accounts: Vec::new(),
-        library,
-        workload: Default::default(),
-    });
-    TestApp { router, store, sessions: AtomicU32::new(0), _dir: dir }
-}
-
-impl TestApp {
-    async fn sign_in(&self, username: &str) -> Who {
-        let account = self.store.account_by_login(username).await.unwrap().unwrap();
-        let n = self.sessions.fetch_add(1, Ordering::Relaxed);
-        let secret = format!("hw-session-{n}-{}", account.id);
-        let csrf = format!("csrf-{n}");
-        let now = Utc::now();
-        let session = Session {
-            id_hash: secret::digest(&secret),
-            account_id: account.id,
-            csrf_token: csrf.clone(),
-            created_at: now,
-            expires_at: now + Duration::hours(1),
-            ip: None,
-            user_agent: None,
-        };
-        self.store.create_session(&session).await.unwrap();
-        Who { cookie: format!("zj_session={secret}"), csrf }
-    }
-
-    async fn call(&self, method: &str, uri: &str, who: &Who, body: Option<Value>) -> Reply {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::COOKIE, &who.cookie)
-            .header("x-csrf-token", &who.csrf);
-        let body = match body {
-            Some(json) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = self.router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
-        Reply { status, body }
-    }
-
-    async fn form(&self, uri: &str, who: &Who, fields: &[(&str, &str)]) -> Reply {
-        let mut all = vec![("csrf", who.csrf.as_str())];
-        all.extend_from_slice(fields);
-        let request = Request::post(uri)
-            .header(header::COOKIE, &who.cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(serde_urlencoded::to_string(&all).unwrap()))
-            .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
-        Reply { status, body }
-    }
-
-    /// The person id behind a demo username.
-    async fn person(&self, username: &str) -> String {
-        self.store.account_by_login(username).await.unwrap().unwrap().person.unwrap().id
-    }
+    let district = common::district(1, |_, _| {}).await;
+    district.publish(demo::bank::items(3_000, 7)).await;
+    district.app().await
 }
 
 /// The demo teacher's headed class, a grade, and items of a subject they teach with one open item.

@@ -6,84 +6,29 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU32, Ordering},
-};
-
-use axum::{
-    Router,
-    body::Body,
-    http::{Request, StatusCode, header},
-};
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use domain::{
     access::ResourceKind,
     identity::account_id_of,
     items::{AnswerKey, Item},
-    resources::{ReviewState, Scope},
 };
 use serde_json::{Value, json};
-use store::{AccountStore, HomeworkStore, ItemStore, LearnStore, NewItem, NoProgress, RosterStore, Session};
-use store_sqlite::SqliteStore;
-use tower::ServiceExt;
-use web::{AppState, auth::secret};
+use store::{AccountStore, HomeworkStore, ItemStore, LearnStore, NoProgress};
 
-struct TestApp {
-    router: Router,
-    store: Arc<SqliteStore>,
-    roster: domain::Roster,
-    sessions: AtomicU32,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-struct Who {
-    cookie: String,
-    csrf: String,
-}
-
-struct Reply {
-    status: StatusCode,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
+use common::TestApp;
 
 /// The small demo district with its bank and simulated past homework, written as the CLI does.
 async fn setup() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("zhijiao.db")).await.unwrap();
-    let roster = demo::district(&demo::DemoConfig { seed: 1, scale: demo::Scale::Small });
-    store.import_roster(&roster, &NoProgress).await.unwrap();
-    let mut accounts = demo::accounts(&roster, Utc::now());
-    for a in &mut accounts.accounts {
-        a.must_change_password = false;
-    }
-    store.add_accounts(&accounts.accounts, &accounts.assignments, &NoProgress).await.unwrap();
+    let district = common::district(1, |_, _| {}).await;
     let bank: Vec<Item> = demo::bank::items(3_000, 7).collect();
-    let items: Vec<NewItem> = bank
-        .iter()
-        .map(|item| NewItem {
-            item: item.clone(),
-            state: ReviewState::Published,
-            scope: Scope::District,
-            school_id: None,
-            author_id: None,
-            at: Utc::now(),
-        })
-        .collect();
-    store.import_items(&items, &NoProgress).await.unwrap();
+    district.publish(bank.iter().cloned()).await;
+    let (store, roster) = (&district.store, &district.roster);
     let curriculum = demo::curriculum();
-    store::CurriculumStore::import_curriculum(&store, &curriculum, &NoProgress).await.unwrap();
-    let history = demo::history::history(&roster, &bank, &demo::history::HistoryConfig::demo(1, Utc::now()));
+    store::CurriculumStore::import_curriculum(store, &curriculum, &NoProgress).await.unwrap();
+    let history = demo::history::history(roster, &bank, &demo::history::HistoryConfig::demo(1, Utc::now()));
     let homework: Vec<_> = history
         .homework
         .into_iter()
@@ -116,70 +61,10 @@ async fn setup() -> TestApp {
     for chunk in writes.chunks(256) {
         store.apply_homework_writes(chunk).await.unwrap();
     }
-    let store = Arc::new(store);
-    let library = Arc::new(web::library::Library::open_in(dir.path()).unwrap());
-    web::library::reindex(&*store, &library.search, &|_| {}).await.unwrap();
-    let router = web::router(AppState {
-        store: store.clone(),
-        demo: true,
-        demo_accounts: Vec::new(),
-        library,
-        workload: Default::default(),
-    });
-    TestApp { router, store, roster, sessions: AtomicU32::new(0), _dir: dir }
+    district.app().await
 }
 
 impl TestApp {
-    async fn session_for(&self, account_id: String) -> Who {
-        let n = self.sessions.fetch_add(1, Ordering::Relaxed);
-        let secret = format!("learn-session-{n}-{account_id}");
-        let csrf = format!("csrf-{n}");
-        let now = Utc::now();
-        let session = Session {
-            id_hash: secret::digest(&secret),
-            account_id,
-            csrf_token: csrf.clone(),
-            created_at: now,
-            expires_at: now + Duration::hours(1),
-            ip: None,
-            user_agent: None,
-        };
-        self.store.create_session(&session).await.unwrap();
-        Who { cookie: format!("zj_session={secret}"), csrf }
-    }
-
-    async fn sign_in(&self, username: &str) -> Who {
-        let account = self.store.account_by_login(username).await.unwrap().unwrap();
-        self.session_for(account.id).await
-    }
-
-    async fn call(&self, method: &str, uri: &str, who: &Who, body: Option<Value>) -> Reply {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::COOKIE, &who.cookie)
-            .header("x-csrf-token", &who.csrf);
-        let body = match body {
-            Some(json) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = self.router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
-        Reply { status, body }
-    }
-
-    async fn get(&self, uri: &str, who: &Who) -> Reply {
-        self.call("GET", uri, who, None).await
-    }
-
-    async fn person(&self, username: &str) -> String {
-        self.store.account_by_login(username).await.unwrap().unwrap().person.unwrap().id
-    }
-
     async fn class_of(&self, student: &str) -> String {
         self.store.place(ResourceKind::Student, student).await.unwrap().unwrap().class_id.unwrap()
     }

@@ -7,16 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU32, Ordering},
-};
-
-use axum::{
-    Router,
-    body::Body,
-    http::{Request, StatusCode, header},
-};
+use axum::http::{StatusCode, header};
 use chrono::{Duration, Utc};
 use domain::{
     grading::Outcome,
@@ -26,7 +17,6 @@ use domain::{
     },
     identity::AuditAction,
     items::{AnswerKey, Choice, Item, ItemType},
-    resources::{ReviewState, Scope},
 };
 use omr::{
     imaging::Gray,
@@ -34,40 +24,11 @@ use omr::{
     render::{Mark, MarkStyle, render_page},
 };
 use serde_json::{Value, json};
-use store::{
-    AccountStore, AuditFilter, AuditStore, HomeworkStore, ItemStore, NewItem, NoProgress, RosterStore, Session,
-};
-use store_sqlite::SqliteStore;
-use tower::ServiceExt;
-use web::{AppState, auth::secret};
+use store::{AccountStore, AuditFilter, AuditStore, HomeworkStore, RosterStore};
 
-struct TestApp {
-    router: Router,
-    store: Arc<SqliteStore>,
-    sessions: AtomicU32,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-struct Who {
-    cookie: String,
-    csrf: String,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
+use common::{Reply, TestApp, Who};
 
 /// The bank items of the homework, in order: a single choice (key B), a multiple choice (A and C),
 /// a true/false (false), a numeric fill-in (42) and an open question.
@@ -103,108 +64,28 @@ fn bank(subject: domain::Subject) -> Vec<Item> {
 
 const POINTS: [f32; 5] = [2.0, 4.0, 1.0, 3.0, 5.0];
 
+/// The small demo district with the paper homework's items in the bank; answers the demo
+/// teacher's class and the subject they teach it.
+async fn setup() -> (TestApp, String, domain::Subject) {
+    let district = common::district(1, |_, _| {}).await;
+    let store = &district.store;
+    let teacher = store.account_by_login("teacher").await.unwrap().unwrap().person.unwrap().id;
+    let student = store.account_by_login("student").await.unwrap().unwrap().person.unwrap().id;
+    let class = store.place(domain::access::ResourceKind::Student, &student).await.unwrap().unwrap().class_id.unwrap();
+    let detail = store.teacher_detail(&teacher).await.unwrap().unwrap();
+    let subject = detail.taught.iter().find(|t| t.class_id == class).expect("the teacher teaches the class").subject;
+    district.publish(bank(subject)).await;
+    (district.app().await, class, subject)
+}
+
 impl TestApp {
-    async fn new() -> (TestApp, String, domain::Subject) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("zhijiao.db")).await.unwrap();
-        let roster = demo::district(&demo::DemoConfig { seed: 1, scale: demo::Scale::Small });
-        store.import_roster(&roster, &NoProgress).await.unwrap();
-        let mut accounts = demo::accounts(&roster, Utc::now());
-        for a in &mut accounts.accounts {
-            a.must_change_password = false;
-        }
-        store.add_accounts(&accounts.accounts, &accounts.assignments, &NoProgress).await.unwrap();
-        let teacher = store.account_by_login("teacher").await.unwrap().unwrap().person.unwrap().id;
-        let student = store.account_by_login("student").await.unwrap().unwrap().person.unwrap().id;
-        let class =
-            store.place(domain::access::ResourceKind::Student, &student).await.unwrap().unwrap().class_id.unwrap();
-        let detail = store.teacher_detail(&teacher).await.unwrap().unwrap();
-        let subject =
-            detail.taught.iter().find(|t| t.class_id == class).expect("the teacher teaches the class").subject;
-        let items: Vec<NewItem> = bank(subject)
-            .into_iter()
-            .map(|item| NewItem {
-                item,
-                state: ReviewState::Published,
-                scope: Scope::District,
-                school_id: None,
-                author_id: None,
-                at: Utc::now(),
-            })
-            .collect();
-        store.import_items(&items, &NoProgress).await.unwrap();
-        let store = Arc::new(store);
-        let library = Arc::new(web::library::Library::open_in(dir.path()).unwrap());
-        let router = web::router(AppState {
-            store: store.clone(),
-            demo: true,
-            demo_accounts: Vec::new(),
-            library,
-            workload: Default::default(),
-        });
-        (TestApp { router, store, sessions: AtomicU32::new(0), _dir: dir }, class, subject)
-    }
-
-    async fn sign_in(&self, username: &str) -> Who {
-        let account = self.store.account_by_login(username).await.unwrap().unwrap();
-        let n = self.sessions.fetch_add(1, Ordering::Relaxed);
-        let secret = format!("scan-session-{n}-{}", account.id);
-        let csrf = format!("csrf-{n}");
-        let now = Utc::now();
-        let session = Session {
-            id_hash: secret::digest(&secret),
-            account_id: account.id,
-            csrf_token: csrf.clone(),
-            created_at: now,
-            expires_at: now + Duration::hours(1),
-            ip: None,
-            user_agent: None,
-        };
-        self.store.create_session(&session).await.unwrap();
-        Who { cookie: format!("zj_session={secret}"), csrf }
-    }
-
-    async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
-        Reply { status, headers, body }
-    }
-
-    async fn get(&self, uri: &str, who: &Who) -> Reply {
-        self.send(Request::get(uri).header(header::COOKIE, &who.cookie).body(Body::empty()).unwrap()).await
-    }
-
     async fn post_json(&self, uri: &str, who: &Who, body: Option<Value>) -> Reply {
-        let request = Request::post(uri)
-            .header(header::COOKIE, &who.cookie)
-            .header("x-csrf-token", &who.csrf)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-            .unwrap();
-        self.send(request).await
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.bytes("POST", uri, who, "application/json", body).await
     }
 
     async fn post_bytes(&self, uri: &str, who: &Who, bytes: Vec<u8>) -> Reply {
-        let request = Request::post(uri)
-            .header(header::COOKIE, &who.cookie)
-            .header("x-csrf-token", &who.csrf)
-            .header(header::CONTENT_TYPE, "application/octet-stream")
-            .body(Body::from(bytes))
-            .unwrap();
-        self.send(request).await
-    }
-
-    async fn form(&self, uri: &str, who: &Who, fields: &[(&str, &str)]) -> Reply {
-        let mut all = vec![("csrf", who.csrf.as_str())];
-        all.extend_from_slice(fields);
-        let request = Request::post(uri)
-            .header(header::COOKIE, &who.cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(serde_urlencoded::to_string(&all).unwrap()))
-            .unwrap();
-        self.send(request).await
+        self.bytes("POST", uri, who, "application/octet-stream", bytes).await
     }
 }
 
@@ -257,7 +138,7 @@ fn seat_marks(seat: &str) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paper_homework_from_print_to_grades() {
-    let (app, class, subject) = TestApp::new().await;
+    let (app, class, subject) = setup().await;
     let teacher = app.sign_in("teacher").await;
     let now = Utc::now();
     let compose = json!({

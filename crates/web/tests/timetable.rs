@@ -6,153 +6,59 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU32, Ordering},
-};
-
-use axum::{
-    Router,
-    body::Body,
-    http::{Request, StatusCode, header},
-};
-use chrono::{Duration, Utc};
+use axum::http::StatusCode;
+use chrono::Utc;
 use domain::{
     access::{Role, RoleAssignment},
     identity::{Account, account_id_of},
 };
 use serde_json::Value;
-use store::{AccountStore, NoProgress, RosterStore, Session, TimetableStore};
-use store_sqlite::SqliteStore;
+use store::TimetableStore;
 use timetable::platform::{Instance, SchoolPlan, StoredPlacement};
-use tower::ServiceExt;
-use web::{AppState, auth::secret};
 
-struct TestApp {
-    router: Router,
-    store: Arc<SqliteStore>,
-    roster: domain::Roster,
-    sessions: AtomicU32,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-struct Who {
-    cookie: String,
-    csrf: String,
-}
-
-struct Reply {
-    status: StatusCode,
-    body: Vec<u8>,
-    content_type: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
+use common::{Reply, TestApp, Who};
 
 async fn setup() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("zhijiao.db")).await.unwrap();
-    let roster = demo::district(&demo::DemoConfig { seed: 3, scale: demo::Scale::Small });
-    store.import_roster(&roster, &NoProgress).await.unwrap();
-    let mut accounts = demo::accounts(&roster, Utc::now());
-    for a in &mut accounts.accounts {
-        a.must_change_password = false;
-    }
-    // The partner school's 教务, so the partner can solve its own timetable.
-    let partner = roster.school_groups[0].member_school_ids[0].clone();
-    accounts.accounts.push(Account {
-        id: "acct-partner-admin".into(),
-        username: "partner-admin".into(),
-        display_name: "合作校教务".into(),
-        phone: None,
-        person: None,
-        password_hash: None,
-        must_change_password: false,
-        disabled: false,
-        created_at: Utc::now(),
-    });
-    accounts.assignments.push(RoleAssignment {
-        id: "ra-partner-admin".into(),
-        account_id: "acct-partner-admin".into(),
-        role: Role::SchoolAdmin,
-        scope_id: partner,
-        subjects: Vec::new(),
-        grants: Vec::new(),
-    });
-    store.add_accounts(&accounts.accounts, &accounts.assignments, &NoProgress).await.unwrap();
-    let store = Arc::new(store);
-    let library = Arc::new(web::library::Library::open_in(dir.path()).unwrap());
-    let router = web::router(AppState {
-        store: store.clone(),
-        demo: true,
-        demo_accounts: Vec::new(),
-        library,
-        workload: Default::default(),
-    });
-    TestApp { router, store, roster, sessions: AtomicU32::new(0), _dir: dir }
+    common::district(3, |roster, accounts| {
+        // The partner school's 教务, so the partner can solve its own timetable.
+        let partner = roster.school_groups[0].member_school_ids[0].clone();
+        accounts.accounts.push(Account {
+            id: "acct-partner-admin".into(),
+            username: "partner-admin".into(),
+            display_name: "合作校教务".into(),
+            phone: None,
+            person: None,
+            password_hash: None,
+            must_change_password: false,
+            disabled: false,
+            created_at: Utc::now(),
+        });
+        accounts.assignments.push(RoleAssignment {
+            id: "ra-partner-admin".into(),
+            account_id: "acct-partner-admin".into(),
+            role: Role::SchoolAdmin,
+            scope_id: partner,
+            subjects: Vec::new(),
+            grants: Vec::new(),
+        });
+    })
+    .await
+    .app()
+    .await
 }
 
 impl TestApp {
-    async fn session_for(&self, account_id: String) -> Who {
-        let n = self.sessions.fetch_add(1, Ordering::Relaxed);
-        let secret = format!("tt-session-{n}-{account_id}");
-        let csrf = format!("csrf-{n}");
-        let now = Utc::now();
-        let session = Session {
-            id_hash: secret::digest(&secret),
-            account_id,
-            csrf_token: csrf.clone(),
-            created_at: now,
-            expires_at: now + Duration::hours(1),
-            ip: None,
-            user_agent: None,
-        };
-        self.store.create_session(&session).await.unwrap();
-        Who { cookie: format!("zj_session={secret}"), csrf }
-    }
-
-    async fn sign_in(&self, username: &str) -> Who {
-        let account = self.store.account_by_login(username).await.unwrap().unwrap();
-        self.session_for(account.id).await
-    }
-
-    async fn call(&self, method: &str, uri: &str, who: &Who, content_type: &str, body: Vec<u8>) -> Reply {
-        let request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::COOKIE, &who.cookie)
-            .header("x-csrf-token", &who.csrf)
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body))
-            .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let content_type =
-            response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
-        Reply { status, body, content_type }
-    }
-
-    async fn get(&self, uri: &str, who: &Who) -> Reply {
-        self.call("GET", uri, who, "text/plain", Vec::new()).await
-    }
-
-    async fn form(&self, uri: &str, who: &Who, fields: &[(&str, String)]) -> Reply {
+    async fn post_form(&self, uri: &str, who: &Who, fields: &[(&str, String)]) -> Reply {
         let body = serde_urlencoded::to_string(fields).unwrap();
-        self.call("POST", uri, who, "application/x-www-form-urlencoded", body.into_bytes()).await
+        self.bytes("POST", uri, who, "application/x-www-form-urlencoded", body.into_bytes()).await
     }
 
     /// Solves a school's timetable and waits for the job; returns its final status.
     async fn solve(&self, school: &str, who: &Who) -> Value {
-        let reply = self.form(&format!("/schools/{school}/timetable/solve"), who, &[("seconds", "2".into())]).await;
+        let reply =
+            self.post_form(&format!("/schools/{school}/timetable/solve"), who, &[("seconds", "2".into())]).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
         let mut seen_running = false;
         for _ in 0..600 {
@@ -235,7 +141,7 @@ async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner(
         ]
     };
     let reply = app
-        .form(
+        .post_form(
             &format!("/schools/{lead}/timetable/move"),
             &principal,
             &fields(&inst.keys[a], pb.day, pb.period, version),
@@ -248,8 +154,9 @@ async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner(
 
     // A shared lesson is not moved alone.
     let s = inst.shared.iter().position(Option::is_some).unwrap();
-    let reply =
-        app.form(&format!("/schools/{lead}/timetable/move"), &principal, &fields(&inst.keys[s], 0, 0, version)).await;
+    let reply = app
+        .post_form(&format!("/schools/{lead}/timetable/move"), &principal, &fields(&inst.keys[s], 0, 0, version))
+        .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.json()["reasons"].to_string().contains("专递课堂"));
 
@@ -262,7 +169,7 @@ async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner(
                 continue;
             }
             let reply = app
-                .form(
+                .post_form(
                     &format!("/schools/{lead}/timetable/move"),
                     &principal,
                     &fields(&inst.keys[a], day, period, version),
@@ -284,7 +191,7 @@ async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner(
     );
     // An old version is refused as stale.
     let stale = app
-        .form(
+        .post_form(
             &format!("/schools/{lead}/timetable/move"),
             &principal,
             &fields(&inst.keys[a], pa.day, pa.period, version - 1),
@@ -292,7 +199,7 @@ async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner(
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     let reply = app
-        .form(
+        .post_form(
             &format!("/schools/{lead}/timetable/pin"),
             &principal,
             &[("key", inst.keys[a].clone()), ("pinned", "1".into()), ("version", version.to_string())],
@@ -354,7 +261,7 @@ async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner(
     // Exports.
     let ics = app.get(&format!("/schools/{lead}/timetable/export/ics?view=class&i=0"), &principal).await;
     assert_eq!(ics.status, StatusCode::OK);
-    assert!(ics.content_type.starts_with("text/calendar"));
+    assert!(ics.content_type().starts_with("text/calendar"));
     let text = ics.text();
     assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.trim_end().ends_with("END:VCALENDAR"));
     assert!(text.matches("BEGIN:VEVENT").count() >= 20, "one event per weekly lesson");
@@ -372,7 +279,7 @@ async fn only_the_schools_administrators_edit_and_only_its_people_see() {
     // The demo teacher teaches at the lead school: may look, may not solve.
     let teacher = app.sign_in("teacher").await;
     assert_eq!(app.get(&format!("/schools/{lead}/timetable"), &teacher).await.status, StatusCode::OK);
-    let reply = app.form(&format!("/schools/{lead}/timetable/solve"), &teacher, &[("seconds", "1".into())]).await;
+    let reply = app.post_form(&format!("/schools/{lead}/timetable/solve"), &teacher, &[("seconds", "1".into())]).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     // Another school's teacher may not even look.
     let other = app.roster.teachers.iter().find(|t| t.school_id != lead).unwrap();
@@ -383,7 +290,7 @@ async fn only_the_schools_administrators_edit_and_only_its_people_see() {
         StatusCode::FORBIDDEN
     );
     let reply = app
-        .call("POST", &format!("/schools/{lead}/timetable/import"), &outsider, "application/xml", b"<fet/>".to_vec())
+        .bytes("POST", &format!("/schools/{lead}/timetable/import"), &outsider, "application/xml", b"<fet/>".to_vec())
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     // The district list is for district staff and 教研员, not for a school's 教务.
@@ -391,7 +298,8 @@ async fn only_the_schools_administrators_edit_and_only_its_people_see() {
     assert_eq!(app.get("/timetables", &principal).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get("/timetables", &app.sign_in("admin").await).await.status, StatusCode::OK);
     // A bad time limit is refused before anything starts.
-    let reply = app.form(&format!("/schools/{lead}/timetable/solve"), &principal, &[("seconds", "0".into())]).await;
+    let reply =
+        app.post_form(&format!("/schools/{lead}/timetable/solve"), &principal, &[("seconds", "0".into())]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
 
@@ -402,7 +310,7 @@ async fn a_fet_file_is_imported_whole_or_refused_with_its_line() {
     let principal = app.sign_in("principal").await;
     let url = format!("/schools/{lead}/timetable/import");
     let malformed = "<?xml version=\"1.0\"?>\n<fet version=\"6.0\">\n<Days_List>\n<Day><Name>Mon</Name></Dax>\n</Days_List>\n</fet>\n";
-    let reply = app.call("POST", &url, &principal, "application/xml", malformed.as_bytes().to_vec()).await;
+    let reply = app.bytes("POST", &url, &principal, "application/xml", malformed.as_bytes().to_vec()).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let error = reply.json()["error"].as_str().unwrap().to_owned();
     assert!(error.contains("line 4"), "{error}");
@@ -424,7 +332,7 @@ async fn a_fet_file_is_imported_whole_or_refused_with_its_line() {
 <Space_Constraints_List><ConstraintBasicCompulsorySpace><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsorySpace></Space_Constraints_List>
 </fet>
 "#;
-    let reply = app.call("POST", &url, &principal, "application/xml", good.as_bytes().to_vec()).await;
+    let reply = app.bytes("POST", &url, &principal, "application/xml", good.as_bytes().to_vec()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(reply.json()["activities"], 2);
     let stored = app.store.timetable(&lead, &term()).await.unwrap().unwrap();
