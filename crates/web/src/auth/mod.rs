@@ -126,16 +126,13 @@ impl AccessCache {
 
     /// The principal behind a request, or `None` when it carries no valid session or token.
     pub async fn principal(&self, store: &dyn Store, headers: &HeaderMap) -> Result<Option<Principal>, StoreError> {
-        let key = match (bearer(headers), cookie(headers, SESSION_COOKIE)) {
-            (Some(token), _) => format!("t:{}", secret::digest(token)),
-            (None, Some(session)) => format!("s:{}", secret::digest(session)),
-            (None, None) => return Ok(None),
-        };
+        let Some(credential) = Credential::of(headers) else { return Ok(None) };
+        let key = credential.key();
         let ticket = match self.principals.get(&key) {
             Ok(found) => return Ok(found.filter(still_valid)),
             Err(ticket) => ticket,
         };
-        let found = principal(store, headers).await?;
+        let found = load(store, &credential).await?;
         self.principals.insert(ticket, key, found.clone());
         Ok(found)
     }
@@ -164,24 +161,51 @@ fn still_valid(principal: &Principal) -> bool {
     }
 }
 
-/// The principal behind a request, read from the store, or `None` when it carries no valid
-/// session or token.
-pub async fn principal(store: &dyn Store, headers: &HeaderMap) -> Result<Option<Principal>, StoreError> {
-    if let Some(token) = bearer(headers) {
-        let Some(t) = store.token_by_hash(&secret::digest(token)).await? else { return Ok(None) };
-        let Some(account) = active_account(store, &t.account_id).await? else { return Ok(None) };
-        // A token acts with its one assignment only, even if the account holds more.
-        let assignments: Vec<_> =
-            store.role_assignments(&account.id).await?.into_iter().filter(|a| a.id == t.assignment_id).collect();
-        let actor = actor(store, &account, assignments).await?;
-        return Ok(Some(Principal { account, actor, via: Via::Token { token_id: t.id } }));
+/// How a request says who it is: an API token, or else a session cookie, each by its digest (the
+/// store holds only digests).
+enum Credential {
+    Token(String),
+    Session(String),
+}
+
+impl Credential {
+    fn of(headers: &HeaderMap) -> Option<Credential> {
+        match (bearer(headers), cookie(headers, SESSION_COOKIE)) {
+            (Some(token), _) => Some(Credential::Token(secret::digest(token))),
+            (None, Some(session)) => Some(Credential::Session(secret::digest(session))),
+            (None, None) => None,
+        }
     }
-    let Some(secret) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
-    let Some(session) = store.session(&secret::digest(secret), Utc::now()).await? else { return Ok(None) };
-    let Some(account) = active_account(store, &session.account_id).await? else { return Ok(None) };
-    let assignments = store.role_assignments(&account.id).await?;
-    let actor = actor(store, &account, assignments).await?;
-    Ok(Some(Principal { account, actor, via: Via::Session(session) }))
+
+    /// The cache key: tokens and sessions never share one.
+    fn key(&self) -> String {
+        match self {
+            Credential::Token(digest) => format!("t:{digest}"),
+            Credential::Session(digest) => format!("s:{digest}"),
+        }
+    }
+}
+
+/// The principal behind `credential`, read from the store, or `None` when it is not valid.
+async fn load(store: &dyn Store, credential: &Credential) -> Result<Option<Principal>, StoreError> {
+    match credential {
+        Credential::Token(digest) => {
+            let Some(t) = store.token_by_hash(digest).await? else { return Ok(None) };
+            let Some(account) = active_account(store, &t.account_id).await? else { return Ok(None) };
+            // A token acts with its one assignment only, even if the account holds more.
+            let assignments: Vec<_> =
+                store.role_assignments(&account.id).await?.into_iter().filter(|a| a.id == t.assignment_id).collect();
+            let actor = actor(store, &account, assignments).await?;
+            Ok(Some(Principal { account, actor, via: Via::Token { token_id: t.id } }))
+        }
+        Credential::Session(digest) => {
+            let Some(session) = store.session(digest, Utc::now()).await? else { return Ok(None) };
+            let Some(account) = active_account(store, &session.account_id).await? else { return Ok(None) };
+            let assignments = store.role_assignments(&account.id).await?;
+            let actor = actor(store, &account, assignments).await?;
+            Ok(Some(Principal { account, actor, via: Via::Session(session) }))
+        }
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

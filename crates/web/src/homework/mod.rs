@@ -37,11 +37,19 @@ const ITEM_TTL: Duration = Duration::from_secs(60);
 const HOMEWORK_TTL: Duration = Duration::from_secs(600);
 /// Entries kept before a cache is emptied (a bound, not a policy: one evening's homework fits).
 const CACHE_BOUND: usize = 20_000;
-/// How long knowledge-point names are trusted: a curriculum import shows in pages within this.
-const NAMES_TTL: Duration = Duration::from_secs(600);
+/// How long knowledge points are trusted: a curriculum import shows in pages within this.
+const POINTS_TTL: Duration = Duration::from_secs(600);
 
-/// Knowledge-point names by id, as pages show them instead of ids.
-pub type PointNames = Arc<HashMap<String, String>>;
+/// A knowledge point's name and subject, from the curriculum.
+#[derive(Debug, Clone)]
+pub struct PointInfo {
+    pub name: String,
+    pub subject: domain::Subject,
+}
+
+/// The curriculum's knowledge points by id, as pages show them instead of ids (free labels of
+/// imported items are absent).
+pub type Points = Arc<HashMap<String, PointInfo>>;
 
 /// The homework loop's state kept between requests.
 pub struct Homeworks {
@@ -50,7 +58,7 @@ pub struct Homeworks {
     pub workload: WorkloadPolicy,
     homework: TtlMap<String, Arc<Homework>>,
     items: TtlMap<String, Arc<Item>>,
-    point_names: Mutex<Option<(Instant, PointNames)>>,
+    points: Mutex<Option<(Instant, Points)>>,
 }
 
 impl std::fmt::Debug for Homeworks {
@@ -66,7 +74,7 @@ impl Homeworks {
             workload,
             homework: TtlMap::new(HOMEWORK_TTL, CACHE_BOUND),
             items: TtlMap::new(ITEM_TTL, CACHE_BOUND),
-            point_names: Mutex::new(None),
+            points: Mutex::new(None),
         }
     }
 
@@ -88,20 +96,26 @@ impl Homeworks {
         self.homework.remove(&id.to_owned());
     }
 
-    /// The curriculum's knowledge-point names by id (items and reports carry only the ids).
-    pub async fn point_names(&self, store: &dyn Store) -> Result<PointNames, StoreError> {
+    /// The curriculum's knowledge points by id (items and reports carry only the ids).
+    pub async fn points(&self, store: &dyn Store) -> Result<Points, StoreError> {
         let now = Instant::now();
-        if let Some((at, names)) = self.point_names.lock().ok().and_then(|c| c.clone())
-            && now.duration_since(at) < NAMES_TTL
+        if let Some((at, points)) = self.points.lock().ok().and_then(|c| c.clone())
+            && now.duration_since(at) < POINTS_TTL
         {
-            return Ok(names);
+            return Ok(points);
         }
         let curriculum = store.load_curriculum().await?;
-        let names: PointNames = Arc::new(curriculum.knowledge_points.into_iter().map(|k| (k.id, k.name)).collect());
-        if let Ok(mut cache) = self.point_names.lock() {
-            *cache = Some((now, names.clone()));
+        let points: Points = Arc::new(
+            curriculum
+                .knowledge_points
+                .into_iter()
+                .map(|k| (k.id, PointInfo { name: k.name, subject: k.subject }))
+                .collect(),
+        );
+        if let Ok(mut cache) = self.points.lock() {
+            *cache = Some((now, points.clone()));
         }
-        Ok(names)
+        Ok(points)
     }
 
     /// The items with these ids that exist, by id.
@@ -194,6 +208,6 @@ pub fn student_actor(student_id: &str) -> ActorRef {
 
 /// A knowledge point's name, or its id when the curriculum does not know it (an imported bank's
 /// own tags are names already).
-pub fn point_name<'a>(names: &'a HashMap<String, String>, id: &'a str) -> &'a str {
-    names.get(id).map_or(id, String::as_str)
+pub fn point_name<'a>(points: &'a HashMap<String, PointInfo>, id: &'a str) -> &'a str {
+    points.get(id).map_or(id, |p| p.name.as_str())
 }

@@ -11,12 +11,11 @@ pub mod refit;
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex, OnceLock},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use chrono::{DateTime, Utc};
 use domain::{
-    Subject,
     grading::Outcome,
     homework::{Submission, SubmissionState},
 };
@@ -155,19 +154,6 @@ enum Event {
 const ONLINE_DEPTH: usize = 16_384;
 /// Events handled in one pass (one read and one write of mastery).
 const ONLINE_BATCH: usize = 256;
-/// How long knowledge-point names and subjects are trusted.
-const POINTS_TTL: Duration = Duration::from_secs(600);
-
-/// A knowledge point's name and subject, from the curriculum.
-#[derive(Debug, Clone)]
-pub struct PointInfo {
-    pub name: String,
-    pub subject: Option<Subject>,
-}
-
-/// Knowledge points by id, shared by the pages that read them.
-pub type Points = Arc<HashMap<String, PointInfo>>;
-
 /// The learning engine's state in the server.
 pub struct Learning {
     store: Arc<dyn Store>,
@@ -176,7 +162,6 @@ pub struct Learning {
     model: Mutex<Option<Option<Arc<Model>>>>,
     job: Mutex<JobStatus>,
     online: OnceLock<mpsc::Sender<Event>>,
-    points: Mutex<Option<(Instant, Points)>>,
 }
 
 impl std::fmt::Debug for Learning {
@@ -193,7 +178,6 @@ impl Learning {
             model: Mutex::new(None),
             job: Mutex::new(JobStatus::idle()),
             online: OnceLock::new(),
-            points: Mutex::new(None),
         })
     }
 
@@ -347,28 +331,6 @@ impl Learning {
         if let Err(e) = sender.try_send(event) {
             tracing::warn!(error = %e, "online mastery update dropped; the next refit includes it");
         }
-    }
-
-    /// Knowledge points' names and subjects by id (the curriculum's; free labels are absent).
-    pub async fn points(&self) -> Result<Points, StoreError> {
-        let now = Instant::now();
-        if let Some((at, points)) = self.points.lock().ok().and_then(|p| p.clone())
-            && now.duration_since(at) < POINTS_TTL
-        {
-            return Ok(points);
-        }
-        let curriculum = self.store.load_curriculum().await?;
-        let points: Points = Arc::new(
-            curriculum
-                .knowledge_points
-                .into_iter()
-                .map(|k| (k.id, PointInfo { name: k.name, subject: Some(k.subject) }))
-                .collect(),
-        );
-        if let Ok(mut slot) = self.points.lock() {
-            *slot = Some((now, points.clone()));
-        }
-        Ok(points)
     }
 }
 

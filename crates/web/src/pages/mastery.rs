@@ -21,8 +21,9 @@ use super::homework::local_time;
 use crate::{
     App, RequestContext, WebError,
     guard::see_other,
+    homework::{PointInfo, point_name},
     i18n::{Lang, learn::LearnMessages},
-    mastery::{JobStatus, Level, PointInfo, Stage},
+    mastery::{JobStatus, Level, Stage},
     pages::{Chrome, Nav, Page},
 };
 
@@ -64,11 +65,7 @@ fn level_label(l: &LearnMessages, level: Level) -> &'static str {
 
 /// The subject a knowledge point belongs to (from the curriculum; `None` for a free label).
 fn subject_of(points: &HashMap<String, PointInfo>, kp: &str) -> Option<Subject> {
-    points.get(kp).and_then(|p| p.subject)
-}
-
-fn name_of<'a>(points: &'a HashMap<String, PointInfo>, kp: &'a str) -> &'a str {
-    points.get(kp).map_or(kp, |p| p.name.as_str())
+    points.get(kp).map(|p| p.subject)
 }
 
 fn subject_label(lang: Lang, l: &LearnMessages, subject: Option<Subject>) -> String {
@@ -96,7 +93,7 @@ pub(crate) async fn student(
         .and_then(|c| c.students.into_iter().find(|(s, _)| s.id == id).map(|(s, _)| s.name))
         .unwrap_or_else(|| id.clone());
     let model = app.learning.model().await?;
-    let points = app.learning.points().await?;
+    let points = app.homeworks.points(&*app.store).await?;
     let rows = app.store.mastery_of(std::slice::from_ref(&id)).await?;
     let mut by_subject: HashMap<Option<Subject>, Vec<&Mastery>> = HashMap::new();
     for m in &rows {
@@ -116,7 +113,7 @@ pub(crate) async fn student(
                 .map(|m| {
                     let level = Level::of(m.probability);
                     PointRow {
-                        name: name_of(&points, &m.knowledge_point).to_owned(),
+                        name: point_name(&points, &m.knowledge_point).to_owned(),
                         percent: pct(m.probability),
                         level: level_label(l, level),
                         level_code: level.code(),
@@ -197,7 +194,7 @@ pub(crate) async fn class(
     let c = app.chrome(&ctx, Nav::None).await?;
     let (lang, l) = (c.lang, c.m.learn);
     let model = app.learning.model().await?;
-    let points = app.learning.points().await?;
+    let points = app.homeworks.points(&*app.store).await?;
     let students: Vec<(String, String)> = detail.students.iter().map(|(s, _)| (s.id.clone(), s.name.clone())).collect();
     let ids: Vec<String> = students.iter().map(|(s, _)| s.clone()).collect();
     let rows = app.store.mastery_of(&ids).await?;
@@ -236,7 +233,7 @@ pub(crate) async fn class(
             cells: columns.iter().map(|(kp, _)| cell.get(&(sid.as_str(), *kp)).map(|p| pct(*p))).collect(),
         })
         .collect();
-    let names: Vec<String> = columns.iter().map(|(kp, _)| name_of(&points, kp).to_owned()).collect();
+    let names: Vec<String> = columns.iter().map(|(kp, _)| point_name(&points, kp).to_owned()).collect();
     let mut data = Vec::new();
     for (y, row) in table.iter().enumerate() {
         for (x, value) in row.cells.iter().enumerate() {

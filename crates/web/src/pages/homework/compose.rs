@@ -252,7 +252,7 @@ async fn autopick(ctx: &RequestContext, app: &App, d: &mut Draft) -> Result<Vec<
         notices.push(if lang == crate::Lang::Zh { short.to_string() } else { short.label_en() });
     }
     if !pick.off_topic.is_empty() {
-        let names = app.homeworks.point_names(&*app.store).await?;
+        let names = app.homeworks.points(&*app.store).await?;
         let off: Vec<&str> = pick.off_topic.iter().map(|k| point_name(&names, k)).collect();
         notices.push(format!("{}: {}", lang.messages().hw.kp, off.join("、")));
     }
@@ -434,7 +434,7 @@ async fn render(
     let pool_ids = candidates(ctx, app, "", d.subject, grade, 100).await?;
     let pool = app.homeworks.items(&*app.store, &pool_ids).await?;
     let kps: BTreeSet<String> = pool.values().flat_map(|i| i.knowledge_points.iter().cloned()).collect();
-    let names = app.homeworks.point_names(&*app.store).await?;
+    let names = app.homeworks.points(&*app.store).await?;
     let kp_options = kps
         .into_iter()
         .take(40)

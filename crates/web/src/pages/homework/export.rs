@@ -46,7 +46,7 @@ fn sheets(
     lang: Lang,
     r: &ClassReport,
     scores: &HashMap<(String, String), f32>,
-    names: &HashMap<String, String>,
+    names: &HashMap<String, crate::homework::PointInfo>,
 ) -> Vec<Sheet> {
     let m = lang.messages().hw;
     let mut header: Vec<String> =
@@ -182,7 +182,7 @@ pub(crate) async fn export(
             }
         }
     }
-    let names = app.homeworks.point_names(&*app.store).await?;
+    let names = app.homeworks.points(&*app.store).await?;
     let sheets = sheets(ctx.lang, &r, &scores, &names);
     let safe_title: String = h.title.chars().filter(|c| !matches!(c, '"' | '\\' | '/' | '\r' | '\n')).collect();
     let (body, content_type) = match format.as_str() {

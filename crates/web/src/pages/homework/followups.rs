@@ -62,7 +62,7 @@ async fn page(
     let h = app.homeworks.homework(&*app.store, id).await?.ok_or(WebError::NotFound)?;
     let plans = ops::plan_follow_ups(app, principal, &h, budget, max_items).await.map_err(web_error)?;
     let names = student_names(app, &h.class_id).await.map_err(web_error)?;
-    let names_kp = app.homeworks.point_names(&*app.store).await?;
+    let names_kp = app.homeworks.points(&*app.store).await?;
     let c = app.chrome(ctx, Nav::Homework).await?;
     let lang = c.lang;
     let basis = match app.learning.model().await? {

@@ -17,7 +17,7 @@ use super::{local_time, percent};
 use crate::{
     App, RequestContext, WebError,
     guard::see_other,
-    homework::{HomeworkError, PointNames, ops, point_name, report::class_report},
+    homework::{HomeworkError, Points, ops, point_name, report::class_report},
     pages::{Chrome, Fact, Nav, Page},
 };
 
@@ -38,7 +38,7 @@ pub(crate) struct ReportPage {
     items_chart: String,
     trend_chart: String,
     trend: Vec<(String, String)>,
-    names: PointNames,
+    names: Points,
 }
 
 impl ReportPage {
@@ -153,7 +153,7 @@ pub(crate) async fn show(
         "name": m.mean,
     })
     .to_string();
-    let names = app.homeworks.point_names(&*app.store).await?;
+    let names = app.homeworks.points(&*app.store).await?;
     Ok(Page(ReportPage {
         names,
         c,
