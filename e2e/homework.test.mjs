@@ -1,7 +1,8 @@
 // The homework loop as a class lives it: the head teacher composes a homework (auto-pick plus a
 // searched short-answer item) and assigns it; one student answers on a phone, closes the page
 // midway and comes back to find the answers kept and the page where they left it, then submits;
-// a classmate submits; the teacher marks the subjective answers, releases the results, reads the
+// a classmate submits; the teacher marks the subjective answers by ticking rubric points (评分要点,
+// written while composing) with the number keys, releases the results, reads the
 // charts and assigns the targeted follow-ups; the parent sees the score, the teacher's comment and
 // the 错题本 on a phone. Every phone page is checked to fit 375 px, and photographed.
 
@@ -14,6 +15,22 @@ const { as, noProblems, onPhone, watch } = harness({ timeout: 15000 });
 const TITLE = `修辞与古诗练习 ${new Date().toISOString().slice(11, 19)}`;
 const ITEM_COMMENT = '比喻找对了，表达效果再写具体些。';
 const WHOLE_COMMENT = '完成认真，注意审题。';
+const RUBRIC = [['指出比喻的修辞手法', '3'], ['说明表达效果', '2']];
+
+/** Writes the rubric of the first short-answer item: 5 points in two scoring points. */
+async function writeRubric(page, rows) {
+  const item = page.locator('.chosen-item[data-type="short_answer"]').first();
+  await item.locator('input[name^="points:"]').fill('5');
+  const texts = item.locator('input[name^="rubric_text:"]');
+  const points = item.locator('input[name^="rubric_points:"]');
+  assert.ok(await texts.count() >= 2, 'a prefilled point and an empty row to add one');
+  assert.notEqual(await texts.first().inputValue(), '', 'the rubric is prefilled');
+  // Rows beyond those written are cleared, which removes them.
+  for (let k = 0; k < await texts.count(); k += 1) {
+    await texts.nth(k).fill(rows[k] ? rows[k][0] : '');
+    await points.nth(k).fill(rows[k] ? rows[k][1] : '');
+  }
+}
 
 /** Answers the question on screen as a student would, by its type. */
 async function answerShown(page) {
@@ -110,7 +127,28 @@ test('the homework loop: assign, answer with a break, submit, mark, release, fol
     assert.ok(chosen >= 3, `auto-pick added items (${chosen} chosen)`);
     assert.equal(await teacher.inputValue('input[name=title]'), TITLE, 'the draft survives each round trip');
     assert.ok(await teacher.locator('label.check:has-text("七年级(1)班") input').isChecked());
-    if (subjective) assert.ok(await teacher.locator('.chosen-item[data-type="short_answer"]').count() >= 1);
+    if (subjective) {
+      assert.ok(await teacher.locator('.chosen-item[data-type="short_answer"]').count() >= 1);
+      // A rubric that does not add up to the item's points is refused with the item named.
+      await writeRubric(teacher, [RUBRIC[0], [RUBRIC[1][0], '3']]);
+      await clickAndWait(teacher, '#assign');
+      assert.match(await teacher.locator('.notice-error').innerText(), /items\[\d+\]\.rubric/);
+      await writeRubric(teacher, RUBRIC);
+      await clickAndWait(teacher, 'button[name=op][value=search]:not(.visually-hidden)');
+      const kept = teacher.locator('.chosen-item[data-type="short_answer"]').first().locator('input[name^="rubric_text:"]');
+      assert.equal(await kept.first().inputValue(), RUBRIC[0][0], 'the rubric survives a round trip');
+      assert.equal(await kept.count(), 3, 'two points and the empty row');
+    }
+    // A fill-in or multiple-choice item offers its grading toggles; unticking one is kept.
+    const toggle = teacher.locator('.grading-toggles input[type=checkbox]').first();
+    if (await toggle.count() > 0) {
+      const name = await toggle.getAttribute('name');
+      await toggle.uncheck();
+      await clickAndWait(teacher, 'button[name=op][value=search]:not(.visually-hidden)');
+      assert.equal(await teacher.locator(`input[name="${name}"]`).isChecked(), false, `${name} stays off`);
+    } else {
+      console.log('note: auto-pick chose no fill-in or multiple-choice item; no grading toggles to try');
+    }
     // The minutes follow the chosen items until the teacher types their own.
     const estimate = parseInt(await teacher.locator('#estimate').innerText(), 10);
     assert.equal(Number(await teacher.inputValue('input[name=minutes]')), estimate, 'the minutes field shows the estimate');
@@ -197,18 +235,37 @@ test('the homework loop: assign, answer with a break, submit, mark, release, fol
     await clickAndWait(teacher, `a[href="${homeworkPath}/mark"]`);
     let marked = 0;
     if (subjective) {
-      // Each answer waiting (auto-pick may have added more short answers): half the points by the
-      // quick-score button, a comment, and Enter in the score field saves and moves on.
+      // Each answer waiting (auto-pick may have added more short answers) has a rubric: the number
+      // keys tick its points and the score is their sum; a comment, and Enter saves and moves on.
+      let sawOwnRubric = false;
       while (await teacher.locator('#mark-form').count() > 0) {
         await teacher.fill('textarea[name=comment]', ITEM_COMMENT);
         await teacher.fill('textarea[name=overall]', WHOLE_COMMENT);
-        await teacher.click('.quick-scores button >> nth=1');
-        if (marked === 0) await shot(teacher, '46-marking');
+        const boxes = teacher.locator('#rubric input[name=rubric]');
+        const n = await boxes.count();
+        assert.ok(n >= 1, 'a short answer is marked by its rubric');
+        const worth = await boxes.evaluateAll((els) => els.map((e) => Number(e.dataset.points)));
+        if ((await teacher.locator('#rubric').innerText()).includes(RUBRIC[0][0])) sawOwnRubric = true;
+        await boxes.first().focus();
+        await teacher.keyboard.press('1');
+        assert.ok(await boxes.first().isChecked(), 'key 1 ticks the first point');
+        assert.equal(Number(await teacher.inputValue('#score')), worth[0]);
+        if (n >= 2) {
+          await teacher.keyboard.press('2');
+          assert.equal(Number(await teacher.inputValue('#score')), worth[0] + worth[1], 'the score is the sum');
+          if (marked === 0) await shot(teacher, '46-marking');
+          await teacher.keyboard.press('2');
+          assert.equal(await boxes.nth(1).isChecked(), false, 'key 2 again unticks it');
+          assert.equal(Number(await teacher.inputValue('#score')), worth[0]);
+        } else if (marked === 0) {
+          await shot(teacher, '46-marking');
+        }
         await Promise.all([teacher.waitForNavigation(), teacher.press('#score', 'Enter')]);
         marked += 1;
         assert.ok(marked <= 20, 'marking comes to an end');
       }
       assert.ok(marked >= 2, `both students' short answers were waiting (${marked} marked)`);
+      assert.ok(sawOwnRubric, 'the rubric written while composing is on the marking page');
       await teacher.waitForSelector('#nothing-left');
     } else {
       // Nothing waits for the teacher: re-mark the first student's first answer by hand.

@@ -1,6 +1,8 @@
 // Timetabling as a school's 教务 and the district live it: the principal opens the school's
 // timetable, solves it and follows the progress, tries to move a lesson onto another lesson of the
-// same class (refused, with the reason), moves one to a free period, and reads the grid on a phone;
+// same class (refused, with the reason), moves one to a free period, marks a teacher unavailable in
+// the timetable inputs (排课条件) where they teach and solves again (the teacher is free then), and
+// reads the grid on a phone;
 // the 教研员 sees the 专递课堂 lesson in the district list with both schools at the same time and
 // in the partner school's page. Pages are checked to fit 375 px, and photographed.
 
@@ -91,6 +93,64 @@ test('the principal solves the school timetable with progress and moves lessons 
   const ics = await page.request.get(await page.locator('#export-ics').getAttribute('href').then((h) => BASE + h));
   assert.equal(ics.status(), 200);
   assert.match(await ics.text(), /BEGIN:VEVENT[\s\S]*RRULE:FREQ=WEEKLY/);
+  noProblems();
+});
+
+test('the principal marks a teacher unavailable where they teach, solves, and the teacher is free then', async () => {
+  assert.ok(timetableUrl, 'the first test found the timetable');
+  const page = await as('principal');
+  // The first teacher's week: a period where they teach an ordinary lesson now.
+  await page.goto(`${timetableUrl}?view=teacher&i=0`);
+  await page.waitForSelector('#tt-grid .tt-lesson');
+  const teacher = (await page.locator('#tt-resource option:checked').innerText()).trim();
+  const busy = page.locator('#tt-grid td.tt-cell', { has: page.locator('.tt-lesson[data-shared="false"]') }).first();
+  const [day, period] = [await busy.getAttribute('data-day'), await busy.getAttribute('data-period')];
+
+  // The inputs page, from the timetable page; pick the teacher and tick that period.
+  await page.click('#tt-settings-link');
+  await page.waitForSelector('#tts-teacher-grid');
+  await page.selectOption('#tts-teacher-pick', { label: teacher });
+  await Promise.all([page.waitForURL(/teacher=/), page.click('#tts-teacher-pick + button')]);
+  const box = page.locator(`#tts-teacher-grid input[value="${day}-${period}"]`);
+  assert.equal(await box.isChecked(), false, 'not marked yet');
+  await page.locator(`#tts-teacher-grid label:has(input[value="${day}-${period}"])`).click();
+  assert.equal(await box.isChecked(), true, 'the cell toggles');
+  await shot(page, 'timetable-settings-toggled');
+  await Promise.all([page.waitForURL(/saved=1/), page.click('#tts-teacher-save')]);
+  await page.waitForSelector('#tts-saved');
+  assert.equal(await page.locator(`#tts-teacher-grid input[value="${day}-${period}"]`).isChecked(), true, 'saved');
+  assert.ok((await page.locator('#tts-summary').innerText()).includes(`${teacher} (1 节)`), 'summed up');
+  await shot(page, 'timetable-settings-saved');
+
+  // The timetable page sums the conditions up; the old timetable breaks the new one until solved.
+  await page.click('#tts-back');
+  await page.waitForSelector('#tt-conditions');
+  assert.ok((await page.locator('#tt-conditions').innerText()).includes(`${teacher} (1 节)`));
+  assert.match(await page.locator('#tt-hard').innerText(), /\d+ 处违反硬约束/);
+  await page.fill('#solve-seconds', '3');
+  await Promise.all([page.waitForURL(/\/timetable$/), page.click('#solve')]);
+  await page.waitForSelector('#solve-result', { timeout: 60000 });
+  assert.match(await page.locator('#solve-result').innerText(), /排课完成：全部硬约束均已满足/);
+
+  // The teacher's week: nothing in the period they cannot teach.
+  await page.goto(`${timetableUrl}?view=teacher&i=0`);
+  await page.waitForSelector('#tt-grid .tt-lesson');
+  assert.equal((await page.locator('#tt-resource option:checked').innerText()).trim(), teacher);
+  const there = page.locator(`#tt-grid td.tt-cell[data-day="${day}"][data-period="${period}"] .tt-lesson`);
+  assert.equal(await there.count(), 0, 'the teacher is free in the unavailable period');
+  await shot(page, 'timetable-teacher-free');
+
+  // On a phone the grid scrolls sideways inside its own box.
+  const phone = await as('principal', PHONE);
+  await phone.goto(`${timetableUrl}/settings`);
+  await phone.waitForSelector('#tts-teacher-grid');
+  await assertFits(phone, 'the timetable inputs page');
+  const scrolls = await phone.evaluate(() => {
+    const wrap = document.querySelector('#tts-teacher .tt-wrap');
+    return wrap.scrollWidth > wrap.clientWidth;
+  });
+  assert.ok(scrolls, 'the day × period grid scrolls sideways inside its frame');
+  await shot(phone, 'timetable-settings-phone');
   noProblems();
 });
 

@@ -17,6 +17,7 @@
 #   DURATION=        seconds to run (default: until every student submitted every round)
 #   THINK_MS=0       mean pause before each of a student's requests (50–150 %, random); 0 is a
 #                    saturation run, every student asking again the moment it is answered
+#   RAMP_MS=0        students arrive evenly over this many ms (default: within the first think time)
 #   ZHIJIAO_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres   admin connection; NO_PG=1 skips
 #   JSON=target/bench-homework   prefix of the JSON reports (-sqlite.json, -postgres.json)
 #   BENCH_PORT=18311 NO_BUILD=1
@@ -75,6 +76,7 @@ bench_one() {
         --concurrency "$concurrency" --json "$json-$name.json")
     [ -n "${DURATION:-}" ] && args+=(--duration-secs "$DURATION")
     [ -n "${THINK_MS:-}" ] && args+=(--think-ms "$THINK_MS")
+    [ -n "${RAMP_MS:-}" ] && args+=(--ramp-up-ms "$RAMP_MS")
     echo "-- $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     local cpu_before
     cpu_before=$(ps -o times= -p "$server" | tr -d ' ')

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use domain::{
     Roster, Subject,
-    grading::{self, GradingOptions, Response},
+    grading::{self, Response},
     homework::{Answer, Homework, HomeworkItem, HomeworkKind, Mark, Mode, Submission, SubmissionState},
     items::{AnswerKey, Item},
 };
@@ -145,7 +145,7 @@ pub fn history(roster: &Roster, bank: &[Item], config: &HistoryConfig) -> Histor
                 open_at: due - Duration::hours(28),
                 due_at: due,
                 allow_late: true,
-                items: items.iter().map(|i| HomeworkItem { item_id: i.id.clone(), points: 2.0 }).collect(),
+                items: items.iter().map(|i| HomeworkItem::new(i.id.clone(), 2.0)).collect(),
                 minutes: (items.iter().map(|i| i.seconds).sum::<u32>() / 60).clamp(5, 60),
                 instructions: String::new(),
                 created_at: due - Duration::hours(28),
@@ -168,7 +168,7 @@ pub fn history(roster: &Roster, bank: &[Item], config: &HistoryConfig) -> Histor
                     let seconds = (f64::from(item.seconds.max(20)) * (0.6 + rng.random::<f64>())) as u32;
                     at += Duration::seconds(i64::from(seconds));
                     let given = response(item, right, &mut rng);
-                    let g = grading::grade(item, &given, hi.points, &GradingOptions::default());
+                    let g = grading::grade(item, &given, hi.points, &hi.grading);
                     answers.push(Answer {
                         item_id: item.id.clone(),
                         response: given,

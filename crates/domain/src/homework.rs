@@ -10,14 +10,20 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Subject, grading::Response, org::coded_enum};
+use crate::{
+    Subject,
+    grading::{GradingOptions, Response},
+    org::coded_enum,
+};
 
 pub mod analysis;
 pub mod compose;
 pub mod followup;
 pub mod paper;
+pub mod rubric;
 mod validate;
 
+pub use rubric::RubricPoint;
 pub use validate::{AnswerProblem, SpecProblem, check_answer, validate_spec};
 
 /// Most items one homework may hold: more is a paper, not homework.
@@ -52,11 +58,26 @@ coded_enum!(
     }
 );
 
-/// One item of a homework and what it is worth.
+/// One item of a homework, what it is worth, and how it is graded. Stored as JSON with the
+/// homework, so the fields added later default to the behaviour before them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HomeworkItem {
     pub item_id: String,
     pub points: f32,
+    /// The scoring points (评分要点) a teacher marks by; empty when the teacher just types a score
+    /// (and always for items the machine grades unless the teacher wrote one).
+    #[serde(default)]
+    pub rubric: Vec<RubricPoint>,
+    /// How leniently the machine grades this item's answers (fill-in and multiple choice).
+    #[serde(default)]
+    pub grading: GradingOptions,
+}
+
+impl HomeworkItem {
+    /// An item worth `points` with no rubric and the default grading.
+    pub fn new(item_id: impl Into<String>, points: f32) -> HomeworkItem {
+        HomeworkItem { item_id: item_id.into(), points, rubric: Vec::new(), grading: GradingOptions::default() }
+    }
 }
 
 /// One class's homework.

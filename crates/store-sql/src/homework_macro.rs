@@ -271,6 +271,68 @@ macro_rules! impl_portable_homework {
                 }
             }
 
+            /// An autosave's parts, borrowed from its write.
+            struct Save<'w> {
+                homework_id: &'w str,
+                student_id: &'w str,
+                answer: &'w Answer,
+                position: u32,
+                activity: &'w ActivityRecord,
+            }
+
+            /// The autosaves at the head of `writes`, up to the first other write or the first
+            /// submission seen twice: a statement updates a row at most once, and two autosaves of
+            /// one submission must add their seconds one after the other.
+            fn leading_saves(writes: &[HomeworkWrite]) -> Vec<Save<'_>> {
+                let mut seen = std::collections::HashSet::new();
+                let mut saves = Vec::new();
+                for write in writes {
+                    let HomeworkWrite::SaveAnswer { homework_id, student_id, answer, position, activity } = write
+                    else {
+                        break;
+                    };
+                    if !seen.insert((homework_id.as_str(), student_id.as_str())) {
+                        break;
+                    }
+                    saves.push(Save { homework_id, student_id, answer, position: *position, activity });
+                }
+                saves
+            }
+
+            /// Applies a run from [`leading_saves`] with one guarded update per chunk, in the order
+            /// of the writes; only a refused autosave costs a second look at its submission.
+            async fn apply_saves<'w>(
+                tx: &mut Tx<'_>,
+                deferred: &mut Deferred<'w>,
+                saves: &[Save<'w>],
+                outcomes: &mut Vec<WriteOutcome>,
+                records: &mut Vec<&'w ActivityRecord>,
+            ) -> Result<()> {
+                let mut matched = std::collections::HashSet::new();
+                for chunk in saves.chunks(batch_rows(5)) {
+                    let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(SAVE_PROGRESS_MANY_HEAD);
+                    qb.push_values(chunk, |mut b, save| {
+                        b.push_bind(save.homework_id).push_bind(save.student_id).push_bind(save.answer.answered_at);
+                        b.push_bind(i64::from(save.position)).push_bind(i64::from(save.answer.seconds));
+                    });
+                    qb.push(SAVE_PROGRESS_MANY_TAIL);
+                    let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut **tx).await.map_err(db_err)?;
+                    matched.extend(rows);
+                }
+                for save in saves {
+                    let key = (save.homework_id.to_owned(), save.student_id.to_owned());
+                    if matched.contains(&key) {
+                        deferred.save(save.homework_id, save.student_id, save.answer);
+                        outcomes.push(WriteOutcome::Done);
+                        records.push(save.activity);
+                    } else {
+                        let refusal = WriteOutcome::AlreadySubmitted;
+                        outcomes.push(refused(tx, save.homework_id, save.student_id, refusal).await?);
+                    }
+                }
+                Ok(())
+            }
+
             /// Appends `IN (…)` of bound values.
             fn push_in<'a>(qb: &mut QueryBuilder<'a, Db>, values: impl IntoIterator<Item = &'a str>) {
                 qb.push(" (");
@@ -433,10 +495,18 @@ macro_rules! impl_portable_homework {
                     let mut outcomes = Vec::with_capacity(writes.len());
                     let mut records = Vec::with_capacity(writes.len());
                     let mut deferred = Deferred::default();
-                    for write in writes {
-                        let (outcome, record) = apply(&mut tx, &mut deferred, write).await?;
-                        outcomes.push(outcome);
-                        records.extend(record);
+                    let mut rest = writes;
+                    while let Some(write) = rest.first() {
+                        let saves = leading_saves(rest);
+                        if saves.len() > 1 {
+                            apply_saves(&mut tx, &mut deferred, &saves, &mut outcomes, &mut records).await?;
+                            rest = &rest[saves.len()..];
+                        } else {
+                            let (outcome, record) = apply(&mut tx, &mut deferred, write).await?;
+                            outcomes.push(outcome);
+                            records.extend(record);
+                            rest = &rest[1..];
+                        }
                     }
                     deferred.flush(&mut tx).await?;
                     // One statement for the batch's records, in the order of the writes.

@@ -7,7 +7,7 @@ macro_rules! impl_portable_timetable {
     ($store:ty, $db:ty) => {
         mod portable_timetable {
             use chrono::{DateTime, Utc};
-            use store::{Result, StoredTimetable, TimetableFigures, TimetableSource};
+            use store::{Result, StoredTimetable, StoredTimetableSettings, TimetableFigures, TimetableSource};
             use $crate::db_err;
             use $crate::reexports::{async_trait::async_trait, chrono, sqlx, store};
             use $crate::timetable_sql::{self as tsql, *};
@@ -95,6 +95,45 @@ macro_rules! impl_portable_timetable {
                         .await
                         .map_err(db_err)?;
                     rows.into_iter().map(tsql::timetable).collect()
+                }
+
+                async fn timetable_settings(&self, school_id: &str) -> Result<Option<StoredTimetableSettings>> {
+                    let row = sqlx::query_as::<Db, SettingsRow>(SETTINGS_OF)
+                        .bind(school_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db_err)?;
+                    Ok(row.map(tsql::settings))
+                }
+
+                async fn save_timetable_settings(
+                    &self,
+                    school_id: &str,
+                    expected_version: i64,
+                    settings: &str,
+                    by: &str,
+                    at: DateTime<Utc>,
+                ) -> Result<Option<i64>> {
+                    let done = if expected_version == 0 {
+                        sqlx::query::<Db>(INSERT_SETTINGS)
+                            .bind(school_id)
+                            .bind(settings)
+                            .bind(at)
+                            .bind(by)
+                            .execute(&self.pool)
+                            .await
+                    } else {
+                        sqlx::query::<Db>(UPDATE_SETTINGS)
+                            .bind(settings)
+                            .bind(at)
+                            .bind(by)
+                            .bind(school_id)
+                            .bind(expected_version)
+                            .execute(&self.pool)
+                            .await
+                    }
+                    .map_err(db_err)?;
+                    Ok((done.rows_affected() == 1).then_some(expected_version + 1))
                 }
             }
         }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
-use store::{StoreError, StoredTimetable, TimetableFigures, TimetableSource};
+use store::{StoreError, StoredTimetable, StoredTimetableSettings, TimetableFigures, TimetableSource};
 
 /// Inserts the instance or replaces it; `$6` (keep placements) decides whether the solved
 /// placements and figures survive.
@@ -78,4 +78,34 @@ pub fn timetable(r: TimetableRow) -> Result<StoredTimetable, StoreError> {
         updated_at: r.updated_at,
         updated_by: r.updated_by,
     })
+}
+
+/// The first conditions of a school: nothing happens when another request stored some first.
+pub const INSERT_SETTINGS: &str = "INSERT INTO timetable_settings (school_id, settings, version, updated_at, updated_by) \
+    VALUES ($1, $2, 1, $3, $4) ON CONFLICT (school_id) DO NOTHING";
+
+/// Guarded by the version the caller read.
+pub const UPDATE_SETTINGS: &str = "UPDATE timetable_settings SET settings = $1, version = version + 1, \
+    updated_at = $2, updated_by = $3 WHERE school_id = $4 AND version = $5";
+
+pub const SETTINGS_OF: &str =
+    "SELECT school_id, settings, version, updated_at, updated_by FROM timetable_settings WHERE school_id = $1";
+
+#[derive(FromRow)]
+pub struct SettingsRow {
+    pub school_id: String,
+    pub settings: String,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+pub fn settings(r: SettingsRow) -> StoredTimetableSettings {
+    StoredTimetableSettings {
+        school_id: r.school_id,
+        settings: r.settings,
+        version: r.version,
+        updated_at: r.updated_at,
+        updated_by: r.updated_by,
+    }
 }

@@ -57,9 +57,7 @@ async fn main() {
                 open_at: t0,
                 due_at: t0 + chrono::Duration::hours(10),
                 allow_late: true,
-                items: (0..answers_per_submit)
-                    .map(|i| HomeworkItem { item_id: format!("item-{i}"), points: 2.0 })
-                    .collect(),
+                items: (0..answers_per_submit).map(|i| HomeworkItem::new(format!("item-{i}"), 2.0)).collect(),
                 minutes: 20,
                 instructions: String::new(),
                 created_at: t0,

@@ -50,6 +50,7 @@ macro_rules! contract_suite {
             learn_responses_fits_and_mastery,
             scans_are_batched_reviewed_once_and_cropped,
             timetables_keep_versions_and_refuse_stale_writes,
+            timetable_settings_are_per_school_and_guarded_by_version,
         );
     };
     (@cases $fresh:expr; $($case:ident),+ $(,)?) => {
@@ -767,7 +768,19 @@ fn homework_of(setup: &HomeworkSetup, id: &str, due: chrono::DateTime<Utc>) -> d
         allow_late: true,
         items: [("hi1", 2.0), ("hi2", 3.0), ("hi3", 5.0)]
             .iter()
-            .map(|(item, points)| HomeworkItem { item_id: (*item).to_owned(), points: *points })
+            .map(|(item, points)| {
+                let mut item = HomeworkItem::new(*item, *points);
+                // A rubric and grading options of its own ride along with the item (the
+                // round-trip below checks they are stored).
+                if item.item_id == "hi3" {
+                    item.rubric = vec![
+                        domain::homework::RubricPoint { text: "列出方程".to_owned(), points: 2.0 },
+                        domain::homework::RubricPoint { text: "解得 x = 2".to_owned(), points: 3.0 },
+                    ];
+                    item.grading.numeric_equivalence = false;
+                }
+                item
+            })
             .collect(),
         minutes: 20,
         instructions: "先复习课本第 12 页".to_owned(),
@@ -880,7 +893,7 @@ pub async fn homework_is_created_listed_and_placed(store: Arc<dyn Store>) {
     let first = homework_of(&setup, "hw-a", day_at(23, 12));
     let later = homework_of(&setup, "hw-b", day_at(24, 12));
     // A targeted follow-up: the second student gets only hi2, worth 4.
-    let own = vec![HomeworkItem { item_id: "hi2".to_owned(), points: 4.0 }];
+    let own = vec![HomeworkItem::new("hi2", 4.0)];
     let follow_up = domain::homework::Homework {
         kind: HomeworkKind::FollowUp,
         follow_up_of: Some("hw-a".to_owned()),
@@ -1083,6 +1096,31 @@ pub async fn homework_autosaves_add_up_and_submission_happens_once(store: Arc<dy
     assert_eq!(all[1], other);
     assert!(all[2].answers.is_empty() && all[2].state == SubmissionState::Assigned);
     assert!(store.submissions("nope").await.expect("none").is_empty());
+
+    // Autosaves of several students in one batch share one statement, yet each is decided on its
+    // own, in order: a submitted or unassigned one is refused, a student seen twice adds up.
+    let s3 = setup.students[2].clone();
+    let records_before = store.activity_count().await.expect("count");
+    let outcomes = apply(
+        &*store,
+        vec![
+            save("hw", &s2, answer_of("hi2", "B", 7, at(41)), 3),
+            save("hw", &s1, answer_of("hi2", "E", 5, at(41)), 1),
+            save("hw", "nobody", answer_of("hi1", "A", 5, at(41)), 0),
+            save("hw", &s3, answer_of("hi1", "C", 4, at(42)), 1),
+            save("hw", &s2, answer_of("hi2", "D", 2, at(43)), 4),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes, [Done, AlreadySubmitted, NotAssigned, Done, Done]);
+    assert_eq!(store.activity_count().await.expect("count"), records_before + 3, "a record per accepted save");
+    assert_eq!(store.submission("hw", &s1).await.expect("get").expect("assigned"), work, "submitted work unchanged");
+    let other = store.submission("hw", &s2).await.expect("get").expect("assigned");
+    assert_eq!(other.position, 4);
+    assert_eq!(other.answers, vec![answer_of("hi1", "A", 5, at(16)), answer_of("hi2", "D", 9, at(43))]);
+    let third = store.submission("hw", &s3).await.expect("get").expect("assigned");
+    assert_eq!((third.state, third.started_at, third.position), (SubmissionState::Started, Some(at(42)), 1));
+    assert_eq!(third.answers, vec![answer_of("hi1", "C", 4, at(42))]);
 }
 
 pub async fn homework_marks_comments_and_release(store: Arc<dyn Store>) {
@@ -1584,4 +1622,34 @@ pub async fn timetables_keep_versions_and_refuse_stale_writes(store: Arc<dyn Sto
     assert!(
         store.save_timetable_input("no-school", "t1", TimetableSource::Roster, "{}", true, "x", at(7)).await.is_err()
     );
+}
+
+// A school's timetabling conditions: the first write creates them, later writes need the version
+// read, and a stale write (or a second "first" write) changes nothing.
+pub async fn timetable_settings_are_per_school_and_guarded_by_version(store: Arc<dyn Store>) {
+    let roster = sample_roster();
+    store.import_roster(&roster, &NoProgress).await.expect("import");
+    let (a, b) = (roster.schools[0].id.clone(), roster.schools[1].id.clone());
+    assert_eq!(store.timetable_settings(&a).await.expect("none yet"), None);
+    let first = "{\"teachers\":{\"t-1\":{\"name\":\"张 '\\\"<b>\",\"unavailable\":[[0,1]]}}}";
+    assert_eq!(store.save_timetable_settings(&a, 0, first, "acct-a", at(1)).await.expect("first"), Some(1));
+    // Someone else's first write after ours is refused.
+    assert_eq!(store.save_timetable_settings(&a, 0, "{}", "acct-b", at(2)).await.expect("second first"), None);
+    let stored = store.timetable_settings(&a).await.expect("read").expect("some");
+    assert_eq!(
+        (stored.school_id.as_str(), stored.settings.as_str(), stored.version, stored.updated_by.as_str()),
+        (a.as_str(), first, 1, "acct-a")
+    );
+    assert_eq!(stored.updated_at, at(1));
+    assert_eq!(store.save_timetable_settings(&a, 1, "{\"v\":2}", "acct-c", at(3)).await.expect("update"), Some(2));
+    // A write based on the old version is refused and changes nothing.
+    assert_eq!(store.save_timetable_settings(&a, 1, "{\"v\":3}", "acct-d", at(4)).await.expect("stale"), None);
+    let stored = store.timetable_settings(&a).await.expect("read").expect("some");
+    assert_eq!((stored.settings.as_str(), stored.version, stored.updated_at), ("{\"v\":2}", 2, at(3)));
+    // Schools are apart; an update of conditions never stored is refused.
+    assert_eq!(store.timetable_settings(&b).await.expect("other school"), None);
+    assert_eq!(store.save_timetable_settings(&b, 1, "{}", "x", at(5)).await.expect("absent"), None);
+    assert_eq!(store.timetable_settings(&b).await.expect("still none"), None);
+    // Conditions need a real school.
+    assert!(store.save_timetable_settings("no-school", 0, "{}", "x", at(6)).await.is_err());
 }

@@ -2,6 +2,8 @@
 //! imported from a FET file, kept as text) and the solved timetable (placements with pinned
 //! flags, as JSON text the store does not interpret) with the solver's figures.
 //!
+//! A school's timetabling conditions (排课条件) are kept beside them, per school for every term.
+//!
 //! The timetable is replaced as a whole, guarded by the version the caller read, so two people
 //! moving lessons at once cannot silently undo each other.
 
@@ -104,4 +106,31 @@ pub trait TimetableStore: Send + Sync {
 
     /// Every school's timetable for a term, by school id (the district view of shared lessons).
     async fn timetables_of_term(&self, term: &str) -> Result<Vec<StoredTimetable>>;
+
+    /// A school's timetabling conditions (排课条件), `None` before any were saved.
+    async fn timetable_settings(&self, school_id: &str) -> Result<Option<StoredTimetableSettings>>;
+
+    /// Replaces a school's conditions if the stored version is still `expected_version` (0: none
+    /// stored yet); returns the new version, or `None` when someone else wrote in between.
+    async fn save_timetable_settings(
+        &self,
+        school_id: &str,
+        expected_version: i64,
+        settings: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<i64>>;
+}
+
+/// One school's timetabling conditions, kept for every term until changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredTimetableSettings {
+    pub school_id: String,
+    /// The conditions as JSON (`timetable::platform::settings::Settings`).
+    pub settings: String,
+    /// Increases with every write; the guard of [`TimetableStore::save_timetable_settings`].
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    /// The account that last changed them.
+    pub updated_by: String,
 }

@@ -18,7 +18,12 @@
 //!   excess per day; min hours daily the shortfall per day; max gaps per week, max/min days and
 //!   interval max days the excess over the week; max hours continuously the excess of each run;
 //!   early beginnings: 1 per period a day starts later than the second usable period, plus the
-//!   number of late-starting days over the allowance. Breaks and unavailable periods are never gaps.
+//!   number of late-starting days over the allowance; max span per day the excess of each day's
+//!   first-to-last span (gaps and breaks inside it included). Breaks and unavailable periods are
+//!   never gaps;
+//! - activity-tag rules: the same counts over the lessons with that tag only (another lesson or a
+//!   free period ends a run);
+//! - terms: max in a term the excess per term; occupy max terms the excess over the week.
 //!
 //! A soft constraint's penalty is its count times its weight (100 % counts 1.0).
 
@@ -356,6 +361,49 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 }
                 _ => 0,
             },
+            Kind::MaxInATerm { activities, days_per_term, max } => {
+                let mut per_term = vec![0u64; nd.div_ceil(usize::from(*days_per_term))];
+                for &a in activities {
+                    if let Some(d) = day_of(a as usize) {
+                        per_term[d / usize::from(*days_per_term)] += 1;
+                    }
+                }
+                per_term.iter().map(|&k| k.saturating_sub(u64::from(*max))).sum()
+            }
+            Kind::OccupyMaxTerms { activities, days_per_term, max } => {
+                let mut terms: Vec<usize> = activities
+                    .iter()
+                    .filter_map(|&a| day_of(a as usize))
+                    .map(|d| d / usize::from(*days_per_term))
+                    .collect();
+                terms.sort_unstable();
+                terms.dedup();
+                (terms.len() as u64).saturating_sub(u64::from(*max))
+            }
+            Kind::TagRule { resources, tag, rule } => {
+                let mut k = 0;
+                for &r in resources {
+                    // The resource's grid counting only its lessons with the tag.
+                    let mut grid = vec![0u32; ns];
+                    for (i, act) in p.activities.iter().enumerate() {
+                        let uses = match r {
+                            Resource::Teacher(t) => act.teachers.contains(&t),
+                            Resource::Atom(a) => act.atoms.contains(&a),
+                            Resource::Room(_) => false,
+                        };
+                        if uses && act.tags.iter().any(|x| x == tag) {
+                            for x in cells(i) {
+                                grid[x] += 1;
+                            }
+                        }
+                    }
+                    if grid.iter().all(|&c| c == 0) {
+                        continue;
+                    }
+                    k += rule_count(*rule, &grid, &unusable(r), nd, h);
+                }
+                k
+            }
             Kind::ResourceRule { resources, rule } => {
                 let mut k = 0;
                 for &r in resources {
@@ -453,6 +501,16 @@ fn rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) 
             }
             k
         }
+        Rule::MaxSpanPerDay(m) => (0..nd)
+            .map(|d| {
+                let first = (0..h).find(|&q| busy(d, q));
+                let last = (0..h).rev().find(|&q| busy(d, q));
+                match (first, last) {
+                    (Some(f), Some(l)) => ((l - f + 1) as u64).saturating_sub(u64::from(m)),
+                    _ => 0,
+                }
+            })
+            .sum(),
         Rule::MaxDaysPerWeek(m) => days().saturating_sub(u64::from(m)),
         Rule::MinDaysPerWeek(m) => u64::from(m).saturating_sub(days()),
         Rule::IntervalMaxDaysPerWeek { start, end, max } => {

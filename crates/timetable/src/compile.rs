@@ -19,6 +19,8 @@ pub(crate) enum DynKind {
     MaxSimultaneous { acts: Vec<u32>, selected: Vec<bool>, max: u16 },
     OccupyMax { acts: Vec<u32>, selected: Vec<bool>, max: u16 },
     Linked { first: u32, second: u32, allowed: Vec<Vec<Slot>> },
+    MaxInTerm { acts: Vec<u32>, days_per_term: u16, max: u16 },
+    OccupyTerms { acts: Vec<u32>, days_per_term: u16, max: u16 },
 }
 
 #[derive(Debug, Clone)]
@@ -52,8 +54,12 @@ pub(crate) struct Compiled {
     pub nt: usize,
     pub nr: usize,
     pub dur: Vec<u16>,
-    /// Resource indices per activity: teachers are `0..nt`, atoms `nt..`.
+    /// Resource indices per activity: teachers are `0..nt`, atoms `nt..clash_res`, then shadow
+    /// resources (one teacher's or atom's lessons with one tag, for activity-tag rules).
     pub res: Vec<Vec<u32>>,
+    /// Resources below this index must not hold two lessons at once; shadows above it only carry
+    /// rules (their clashes are already counted on the resource they shadow).
+    pub clash_res: usize,
     /// Activities per resource.
     pub res_acts: Vec<Vec<u32>>,
     pub domain: Vec<Vec<Slot>>,
@@ -114,6 +120,38 @@ impl Compiled {
                 v
             })
             .collect();
+        // Shadow resources for activity-tag rules: (resource, tag) -> index from `nres` on.
+        let mut shadow_index: std::collections::HashMap<(usize, &str), usize> = std::collections::HashMap::new();
+        let mut shadows: Vec<(usize, &str)> = Vec::new();
+        for c in &p.constraints {
+            if let Kind::TagRule { resources, tag, .. } = &c.kind {
+                for &r in resources {
+                    let base = match r {
+                        Resource::Teacher(t) => t as usize,
+                        Resource::Atom(a) => nt + a as usize,
+                        Resource::Room(_) => continue,
+                    };
+                    shadow_index.entry((base, tag.as_str())).or_insert_with(|| {
+                        shadows.push((base, tag.as_str()));
+                        nres + shadows.len() - 1
+                    });
+                }
+            }
+        }
+        let mut res = res;
+        for (i, a) in p.activities.iter().enumerate() {
+            for tag in &a.tags {
+                for k in 0..res[i].len() {
+                    if let Some(&sh) = shadow_index.get(&(res[i][k] as usize, tag.as_str())) {
+                        res[i].push(sh as u32);
+                    }
+                }
+            }
+            res[i].sort_unstable();
+            res[i].dedup();
+        }
+        let clash_res = nres;
+        let nres = nres + shadows.len();
         let mut res_acts = vec![Vec::new(); nres];
         for (i, rs) in res.iter().enumerate() {
             for &r in rs {
@@ -133,7 +171,7 @@ impl Compiled {
         let mut cell_soft = vec![vec![0i64; ns]; nres];
         let mut break_hard = vec![0i64; ns];
         let mut break_soft = vec![0i64; ns];
-        let mut unusable = vec![0u64; nres * nd];
+        let mut unusable = vec![0u64; clash_res * nd];
         let mut breaks = vec![0u64; nd];
         let mut room_na_hard = vec![vec![0u8; ns]; nr];
         let mut room_na_soft = vec![vec![0i64; ns]; nr];
@@ -165,7 +203,7 @@ impl Compiled {
                         if c.hard {
                             break_hard[usize::from(s)] += 1;
                             breaks[usize::from(s) / h] |= 1u64 << (usize::from(s) % h);
-                            for r in 0..nres {
+                            for r in 0..clash_res {
                                 unusable[r * nd + usize::from(s) / h] |= 1u64 << (usize::from(s) % h);
                             }
                         } else {
@@ -283,6 +321,24 @@ impl Compiled {
                         });
                     }
                 }
+                Kind::MaxInATerm { activities, days_per_term, max } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::MaxInTerm { acts: activities.clone(), days_per_term: *days_per_term, max: *max },
+                }),
+                Kind::OccupyMaxTerms { activities, days_per_term, max } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::OccupyTerms { acts: activities.clone(), days_per_term: *days_per_term, max: *max },
+                }),
+                Kind::TagRule { resources, tag, rule } => {
+                    for &r in resources {
+                        let Some(base) = res_index(r) else { continue };
+                        if let Some(&sh) = shadow_index.get(&(base, tag.as_str())) {
+                            rules_per_res[sh].push(RuleInst { hard: c.hard, weight: w, kind: RuleKind::Shape(*rule) });
+                        }
+                    }
+                }
                 Kind::ResourceRule { resources, rule } => {
                     for &r in resources {
                         if let Some(ri) = res_index(r) {
@@ -304,7 +360,9 @@ impl Compiled {
                 | DynKind::Grouped(acts)
                 | DynKind::MinGaps { acts, .. }
                 | DynKind::MaxSimultaneous { acts, .. }
-                | DynKind::OccupyMax { acts, .. } => acts.clone(),
+                | DynKind::OccupyMax { acts, .. }
+                | DynKind::MaxInTerm { acts, .. }
+                | DynKind::OccupyTerms { acts, .. } => acts.clone(),
                 DynKind::Consecutive(a, b) | DynKind::Ordered(a, b) => vec![*a, *b],
                 DynKind::Linked { first, second, .. } => vec![*first, *second],
             };
@@ -402,6 +460,10 @@ impl Compiled {
             room_soft.push(soft);
         }
 
+        // A shadow never has a gap its resource would not have: same breaks and unavailability.
+        for &(base, _) in &shadows {
+            unusable.extend_from_within(base * nd..(base + 1) * nd);
+        }
         let mut rules = Vec::new();
         let mut rule_start = Vec::with_capacity(nres + 1);
         for list in rules_per_res {
@@ -419,6 +481,7 @@ impl Compiled {
             nr,
             dur: p.activities.iter().map(|a| a.duration).collect(),
             res,
+            clash_res,
             res_acts,
             domain,
             dom_hard,

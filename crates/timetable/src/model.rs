@@ -128,6 +128,8 @@ pub enum Rule {
     MaxDaysPerWeek(u16),
     /// At least this many days with lessons.
     MinDaysPerWeek(u16),
+    /// At most this many periods from the first to the last lesson of each day (gaps and breaks included).
+    MaxSpanPerDay(u16),
     /// At most `max` days with a lesson in periods `start..end`.
     IntervalMaxDaysPerWeek {
         /// First period of the interval.
@@ -264,6 +266,35 @@ pub enum Kind {
         /// For each slot, the starts of `second` that overlap it in real time.
         allowed: Vec<Vec<Slot>>,
     },
+    /// At most `max` of the activities start in each term (FET terms mode: the week's days are
+    /// cut into terms of `days_per_term` days).
+    MaxInATerm {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Days per term.
+        days_per_term: u16,
+        /// Maximum activities per term.
+        max: u16,
+    },
+    /// The activities start in at most `max` different terms.
+    OccupyMaxTerms {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Days per term.
+        days_per_term: u16,
+        /// Maximum terms.
+        max: u16,
+    },
+    /// A shape rule applied, for each listed resource, to its lessons carrying `tag` only
+    /// (FET's activity-tag max hours daily / continuously).
+    TagRule {
+        /// Teachers or atoms the rule applies to, each separately.
+        resources: Vec<Resource>,
+        /// The activity tag.
+        tag: String,
+        /// The rule.
+        rule: Rule,
+    },
     /// A daily/weekly shape rule for each listed resource (teachers or atoms).
     ResourceRule {
         /// Teachers or atoms the rule applies to, each separately.
@@ -392,7 +423,9 @@ impl Problem {
                 Kind::LinkedStarts { first, second, allowed } => {
                     acts_ok(&[*first, *second]) && allowed.len() == slots && allowed.iter().all(|v| slots_ok(v))
                 }
-                Kind::ResourceRule { resources, rule } => {
+                Kind::MaxInATerm { activities, days_per_term, .. }
+                | Kind::OccupyMaxTerms { activities, days_per_term, .. } => acts_ok(activities) && *days_per_term > 0,
+                Kind::ResourceRule { resources, rule } | Kind::TagRule { resources, rule, .. } => {
                     resources.iter().all(|r| res_ok(r) && !matches!(r, Resource::Room(_)))
                         && match *rule {
                             Rule::IntervalMaxDaysPerWeek { start, end, .. } => start < end && usize::from(end) <= h,

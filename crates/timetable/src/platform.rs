@@ -21,6 +21,8 @@ use crate::model::{Placement, Problem, Slot, Timetable};
 use crate::school::{Class, District, Lesson, Origin, Period, School, SchoolRoom, SharedLesson, Strength, Teacher};
 use crate::solve::SolveConfig;
 
+pub mod settings;
+
 /// The teaching days of every demo and roster-derived school.
 pub const DAYS: [&str; 5] = ["周一", "周二", "周三", "周四", "周五"];
 
@@ -407,12 +409,17 @@ impl Instance {
         let mut keys = Vec::with_capacity(compiled.origins.len());
         let mut shared = Vec::with_capacity(compiled.origins.len());
         let mut school_of = Vec::with_capacity(compiled.origins.len());
+        // A class's lessons of one subject are numbered across the plan's entries, so a subject
+        // taught as singles and doubles (two entries) keeps one key per lesson.
+        let mut numbered: HashMap<(usize, &str), u16> = HashMap::new();
         for &(origin, school) in &compiled.origins {
             school_of.push(school);
             match origin {
-                Origin::Lesson { index, nth } => {
+                Origin::Lesson { index, nth: _ } => {
                     let l = &d.lessons[index];
-                    keys.push(format!("{}/{}/{}", plan.class_ids[l.class], l.subject, nth + 1));
+                    let n = numbered.entry((l.class, l.subject.as_str())).or_default();
+                    *n += 1;
+                    keys.push(format!("{}/{}/{}", plan.class_ids[l.class], l.subject, n));
                     shared.push(None);
                 }
                 Origin::Shared { index, nth, remote } => {

@@ -148,9 +148,10 @@ impl<'a> State<'a> {
         for &r in &c.res[a] {
             let r = r as usize;
             let base = r * c.ns;
+            let clash = r < c.clash_res;
             for x in s..s + du {
                 let o = &mut self.occ[base + x];
-                if *o >= 1 {
+                if *o >= 1 && clash {
                     self.hard += 1;
                     self.whard += self.w_res[r];
                 }
@@ -178,10 +179,11 @@ impl<'a> State<'a> {
         for &r in &c.res[a] {
             let r = r as usize;
             let base = r * c.ns;
+            let clash = r < c.clash_res;
             for x in s..s + du {
                 let o = &mut self.occ[base + x];
                 *o -= 1;
-                if *o >= 1 {
+                if *o >= 1 && clash {
                     self.hard -= 1;
                     self.whard -= self.w_res[r];
                 }
@@ -342,6 +344,28 @@ impl<'a> State<'a> {
                 let (s1, s2) = (self.start[*first as usize], self.start[*second as usize]);
                 if s1 == NONE || s2 == NONE { 0 } else { i64::from(!allowed[usize::from(s1)].contains(&s2)) }
             }
+            DynKind::MaxInTerm { acts, days_per_term, max } => {
+                let per = usize::from(*days_per_term) * c.h;
+                let mut count = vec![0i64; c.ns.div_ceil(per)];
+                for &a in acts {
+                    let s = self.start[a as usize];
+                    if s != NONE {
+                        count[usize::from(s) / per] += 1;
+                    }
+                }
+                count.iter().map(|&k| (k - i64::from(*max)).max(0)).sum()
+            }
+            DynKind::OccupyTerms { acts, days_per_term, max } => {
+                let per = usize::from(*days_per_term) * c.h;
+                let mut used = vec![false; c.ns.div_ceil(per)];
+                for &a in acts {
+                    let s = self.start[a as usize];
+                    if s != NONE {
+                        used[usize::from(s) / per] = true;
+                    }
+                }
+                (used.iter().filter(|&&u| u).count() as i64 - i64::from(*max)).max(0)
+            }
             // Kept incrementally in `touch_cons`.
             DynKind::MaxSimultaneous { .. } | DynKind::OccupyMax { .. } => self.cons_cost[ci],
         }
@@ -407,6 +431,10 @@ impl<'a> State<'a> {
                             rest &= !((u64::MAX >> (64 - run)) << tz);
                         }
                         (k, 0)
+                    }
+                    Rule::MaxSpanPerDay(x) => {
+                        let span = if m == 0 { 0 } else { (last - first + 1) as i32 };
+                        ((span - i32::from(x)).max(0), 0)
                     }
                     Rule::MaxDaysPerWeek(_) | Rule::MinDaysPerWeek(_) => (0, i32::from(m != 0)),
                     Rule::IntervalMaxDaysPerWeek { start, end, .. } => {
@@ -570,7 +598,7 @@ impl<'a> State<'a> {
     /// Raises by one the weight of every hard requirement broken right now (breakout).
     fn bump_weights(&mut self) {
         let c = self.c;
-        for r in 0..self.w_res.len() {
+        for r in 0..c.clash_res {
             let extra: i64 = self.occ[r * c.ns..(r + 1) * c.ns].iter().map(|&o| i64::from(o.saturating_sub(1))).sum();
             if extra > 0 {
                 self.w_res[r] += 1;
@@ -613,7 +641,7 @@ impl<'a> State<'a> {
         let du = usize::from(c.dur[a]);
         for &r in &c.res[a] {
             let base = r as usize * c.ns;
-            if self.occ[base + s..base + s + du].iter().any(|&o| o > 1) {
+            if (r as usize) < c.clash_res && self.occ[base + s..base + s + du].iter().any(|&o| o > 1) {
                 return true;
             }
             for ri in c.rule_start[r as usize]..c.rule_start[r as usize + 1] {
@@ -1095,6 +1123,7 @@ mod tests {
                 atoms: vec![(i / 2) % 2],
                 duration: 1 + (i % 3 == 0) as u16,
                 size: 10,
+                tags: if i % 3 == 1 { vec!["lab".into()] } else { vec![] },
                 ..Activity::default()
             });
         }
@@ -1129,6 +1158,21 @@ mod tests {
             c(true, Kind::EndsStudentsDay { activity: 3 }),
             c(false, Kind::PreferredRooms { activities: vec![1, 3, 5], rooms: vec![0] }),
             c(true, Kind::NotAvailable { resource: Resource::Room(0), slots: vec![2, 7] }),
+            c(
+                true,
+                Kind::TagRule {
+                    resources: vec![Resource::Teacher(1), Resource::Atom(0)],
+                    tag: "lab".into(),
+                    rule: Rule::MaxHoursDaily(1),
+                },
+            ),
+            c(
+                false,
+                Kind::TagRule { resources: vec![Resource::Atom(1)], tag: "lab".into(), rule: Rule::MaxGapsPerDay(0) },
+            ),
+            c(false, Kind::ResourceRule { resources: vec![Resource::Atom(1)], rule: Rule::MaxSpanPerDay(3) }),
+            c(true, Kind::MaxInATerm { activities: (0..12).step_by(2).collect(), days_per_term: 1, max: 2 }),
+            c(false, Kind::OccupyMaxTerms { activities: vec![1, 4, 7], days_per_term: 2, max: 1 }),
         ];
         p
     }

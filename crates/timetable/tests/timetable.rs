@@ -9,8 +9,8 @@ use timetable::school::{
     Class, District, ElectiveBlock, ElectiveLesson, Lesson, Period, School, SchoolRoom, SharedLesson, Strength, Teacher,
 };
 use timetable::{
-    Activity, Constraint, Control, ExplainConfig, FULL_WEIGHT, Kind, Problem, Resource, Room, Rule, SolveConfig,
-    StudentSet, TimetableError, check, explain_infeasible, solve,
+    Activity, Constraint, Control, ExplainConfig, FULL_WEIGHT, Kind, Placement, Problem, Resource, Room, Rule,
+    SolveConfig, StudentSet, Timetable, TimetableError, check, explain_infeasible, solve,
 };
 
 fn never() -> bool {
@@ -64,7 +64,8 @@ fn generated(seed: u64, classes: usize, all_kinds: bool) -> Problem {
                 p.activities.push(Activity {
                     id: p.activities.len() as u32 + 1,
                     subject: subject.to_string(),
-                    tags: vec![],
+                    // Science and sport lessons carry a tag for the activity-tag rules.
+                    tags: if si >= 3 { vec!["lab".to_string()] } else { vec![] },
                     teachers: vec![t as u32],
                     students: vec![c as u32],
                     atoms: vec![c as u32],
@@ -198,6 +199,26 @@ fn generated(seed: u64, classes: usize, all_kinds: bool) -> Problem {
         p.constraints.push(every(Rule::EarlyMaxBeginningsAtSecondHour(1), "early", false));
         p.constraints.push(every(Rule::MaxHoursContinuously(3), "continuous", true));
         p.constraints.push(every(Rule::MaxDaysPerWeek(4), "max days", true));
+        p.constraints.push(every(Rule::MaxSpanPerDay(5), "span", true));
+        let everyone: Vec<Resource> =
+            (0..classes as u32).map(Resource::Atom).chain((0..teachers as u32).map(Resource::Teacher)).collect();
+        for (rule, label) in [(Rule::MaxHoursDaily(1), "lab daily"), (Rule::MaxHoursContinuously(1), "lab run")] {
+            p.constraints.push(soft(
+                30_000,
+                label,
+                Kind::TagRule { resources: everyone.clone(), tag: "lab".into(), rule },
+            ));
+        }
+        p.constraints.push(soft(
+            30_000,
+            "max in a term",
+            Kind::MaxInATerm { activities: (0..n).step_by(4).collect(), days_per_term: 2, max: 3 },
+        ));
+        p.constraints.push(soft(
+            30_000,
+            "occupy max terms",
+            Kind::OccupyMaxTerms { activities: (0..n).step_by(7).collect(), days_per_term: 2, max: 1 },
+        ));
         p.constraints.push(every(Rule::MinDaysPerWeek(5), "min days", true));
         p.constraints.push(every(Rule::IntervalMaxDaysPerWeek { start: 5, end: 7, max: 2 }, "afternoons", true));
     }
@@ -647,5 +668,153 @@ fn real_fet_examples_import_or_are_refused_by_name() {
         }
     }
     println!("{imported} imported, {refused} refused by name");
-    assert!(imported >= 80, "only {imported} of 208 instances import");
+    assert!(imported >= 103, "only {imported} of 208 instances import");
+}
+
+/// A one-teacher, one-class FET document: `acts` are (id, tag) lessons of one period each.
+fn tiny_fet(head: &str, days: usize, hours: usize, acts: &[(u32, &str)], constraints: &str) -> String {
+    let days_xml: String = (1..=days).map(|d| format!("<Day><Name>D{d}</Name></Day>")).collect();
+    let hours_xml: String = (1..=hours).map(|q| format!("<Hour><Name>H{q}</Name></Hour>")).collect();
+    let acts_xml: String = acts
+        .iter()
+        .map(|(id, tag)| {
+            let tag = if tag.is_empty() { String::new() } else { format!("<Activity_Tag>{tag}</Activity_Tag>") };
+            format!(
+                "<Activity><Teacher>Ann</Teacher><Subject>S</Subject>{tag}<Students>Y1</Students><Duration>1</Duration><Total_Duration>1</Total_Duration><Id>{id}</Id><Activity_Group_Id>0</Activity_Group_Id><Active>true</Active></Activity>\n"
+            )
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+{head}
+<Institution_Name>Tiny</Institution_Name>
+<Days_List><Number_of_Days>{days}</Number_of_Days>{days_xml}</Days_List>
+<Hours_List><Number_of_Hours>{hours}</Number_of_Hours>{hours_xml}</Hours_List>
+<Subjects_List><Subject><Name>S</Name></Subject></Subjects_List>
+<Activity_Tags_List><Activity_Tag><Name>Lab</Name></Activity_Tag></Activity_Tags_List>
+<Teachers_List><Teacher><Name>Ann</Name></Teacher></Teachers_List>
+<Students_List><Year><Name>Y1</Name><Number_of_Students>30</Number_of_Students></Year></Students_List>
+<Activities_List>
+{acts_xml}</Activities_List>
+<Rooms_List></Rooms_List>
+<Time_Constraints_List>
+<ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+{constraints}
+</Time_Constraints_List>
+<Space_Constraints_List></Space_Constraints_List>
+</fet>
+"#
+    )
+}
+
+/// Solves `p` (it must succeed) and checks the independent checker agrees.
+fn solved(p: &Problem) -> Vec<u16> {
+    let s =
+        solve(p, &SolveConfig { max_iterations: Some(20_000), ..SolveConfig::default() }, &control(&never)).unwrap();
+    assert!(s.hard_ok(), "{:?}", s.report.violations);
+    assert!(s.bookkeeping_agrees);
+    assert!(check(p, &s.timetable).hard_ok());
+    s.timetable.placements.iter().map(|pl| pl.start.unwrap()).collect()
+}
+
+/// The checker's hard count for the given starts (no rooms).
+fn hard_count(p: &Problem, starts: &[u16]) -> u64 {
+    let tt = Timetable { placements: starts.iter().map(|&s| Placement { start: Some(s), room: None }).collect() };
+    check(p, &tt).hard_violations
+}
+
+const OFFICIAL: &str = r#"<fet version="6.8.5"><Mode>Official</Mode>"#;
+
+#[test]
+fn fet_activity_tag_max_hours_daily_binds_and_is_checked() {
+    // Two days of two periods; the two lab lessons must go on different days.
+    let acts = [(1, "Lab"), (2, "Lab"), (3, ""), (4, "")];
+    for c in [
+        "<ConstraintTeacherActivityTagMaxHoursDaily><Weight_Percentage>100</Weight_Percentage><Teacher_Name>Ann</Teacher_Name><Activity_Tag_Name>Lab</Activity_Tag_Name><Maximum_Hours_Daily>1</Maximum_Hours_Daily><Active>true</Active></ConstraintTeacherActivityTagMaxHoursDaily>",
+        "<ConstraintStudentsSetActivityTagMaxHoursDaily><Weight_Percentage>100</Weight_Percentage><Maximum_Hours_Daily>1</Maximum_Hours_Daily><Students>Y1</Students><Activity_Tag>Lab</Activity_Tag><Active>true</Active></ConstraintStudentsSetActivityTagMaxHoursDaily>",
+    ] {
+        let p = fet::import(&tiny_fet(OFFICIAL, 2, 2, &acts, c), ImportOptions::default()).unwrap().problem;
+        assert!(matches!(p.constraints[0].kind, Kind::TagRule { rule: Rule::MaxHoursDaily(1), .. }));
+        let s = solved(&p);
+        assert_ne!(s[0] / 2, s[1] / 2, "lab lessons on different days: {s:?}");
+        assert_eq!(hard_count(&p, &[0, 1, 2, 3]), 1, "both labs on day 1 is one hour too many");
+        assert_eq!(hard_count(&p, &[0, 2, 1, 3]), 0);
+    }
+    // Unknown tags are bad input, named.
+    let bad = tiny_fet(
+        OFFICIAL,
+        2,
+        2,
+        &acts,
+        "<ConstraintTeachersActivityTagMaxHoursDaily><Weight_Percentage>100</Weight_Percentage><Activity_Tag_Name>Gym</Activity_Tag_Name><Maximum_Hours_Daily>1</Maximum_Hours_Daily><Active>true</Active></ConstraintTeachersActivityTagMaxHoursDaily>",
+    );
+    match fet::import(&bad, ImportOptions::default()) {
+        Err(TimetableError::BadInput { message, .. }) => assert!(message.contains("Gym"), "{message}"),
+        other => panic!("expected bad input, got {other:?}"),
+    }
+}
+
+#[test]
+fn fet_activity_tag_max_hours_continuously_binds_and_is_checked() {
+    // One day of four periods: the labs may not be back to back, an untagged lesson or a free
+    // period between them is enough.
+    let acts = [(1, "Lab"), (2, "Lab"), (3, ""), (4, "")];
+    let c = "<ConstraintTeachersActivityTagMaxHoursContinuously><Weight_Percentage>100</Weight_Percentage><Activity_Tag_Name>Lab</Activity_Tag_Name><Maximum_Hours_Continuously>1</Maximum_Hours_Continuously><Active>true</Active></ConstraintTeachersActivityTagMaxHoursContinuously>";
+    let p = fet::import(&tiny_fet(OFFICIAL, 1, 4, &acts, c), ImportOptions::default()).unwrap().problem;
+    let s = solved(&p);
+    assert!(s[0].abs_diff(s[1]) >= 2, "labs not adjacent: {s:?}");
+    assert_eq!(hard_count(&p, &[1, 2, 0, 3]), 1, "two labs in a row");
+    assert_eq!(hard_count(&p, &[0, 2, 1, 3]), 0, "an untagged lesson between them");
+    // As a soft constraint it costs its weight per excess hour.
+    let soft = tiny_fet(OFFICIAL, 1, 4, &acts, &c.replace(">100<", ">50<"));
+    let p = fet::import(&soft, ImportOptions::default()).unwrap().problem;
+    let tt =
+        Timetable { placements: [1u16, 2, 0, 3].iter().map(|&s| Placement { start: Some(s), room: None }).collect() };
+    assert_eq!(check(&p, &tt).soft_penalty(), 0.5);
+}
+
+#[test]
+fn fet_students_max_span_per_day_binds_and_is_checked() {
+    let acts = [(1, ""), (2, "")];
+    let c = "<ConstraintStudentsMaxSpanPerDay><Weight_Percentage>100</Weight_Percentage><Max_Span>2</Max_Span><Active>true</Active></ConstraintStudentsMaxSpanPerDay>\n<ConstraintActivityPreferredStartingTime><Weight_Percentage>100</Weight_Percentage><Activity_Id>1</Activity_Id><Preferred_Day>D1</Preferred_Day><Preferred_Hour>H1</Preferred_Hour><Active>true</Active></ConstraintActivityPreferredStartingTime>";
+    let p = fet::import(&tiny_fet(OFFICIAL, 1, 4, &acts, c), ImportOptions::default()).unwrap().problem;
+    assert_eq!(solved(&p), vec![0, 1], "the second lesson right after the first");
+    assert_eq!(hard_count(&p, &[0, 3]), 2, "a span of 4 is 2 too long");
+    assert_eq!(hard_count(&p, &[0, 2]), 1);
+}
+
+#[test]
+fn fet_terms_mode_max_in_a_term_and_occupy_max_terms() {
+    // FET 5 "-mathmake" builds are FET's terms mode with terms of 5 days: 10 days are 2 terms.
+    let acts: Vec<(u32, &str)> = (1..=6).map(|i| (i, "")).collect();
+    let c = "<ConstraintActivitiesMaxInATerm><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>4</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><Activity_Id>3</Activity_Id><Activity_Id>4</Activity_Id><Max_Number_of_Activities_in_A_Term>2</Max_Number_of_Activities_in_A_Term><Active>true</Active></ConstraintActivitiesMaxInATerm>
+<ConstraintActivitiesOccupyMaxTerms><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>5</Activity_Id><Activity_Id>6</Activity_Id><Max_Number_of_Occupied_Terms>1</Max_Number_of_Occupied_Terms><Active>true</Active></ConstraintActivitiesOccupyMaxTerms>";
+    let mathmake = tiny_fet(r#"<fet version="5.42.2-mathmake">"#, 10, 1, &acts, c);
+    let p = fet::import(&mathmake, ImportOptions::default()).unwrap().problem;
+    let s = solved(&p);
+    assert_eq!(s[..4].iter().filter(|&&x| x < 5).count(), 2, "two of the four in each term: {s:?}");
+    assert_eq!(s[4] / 5, s[5] / 5, "5 and 6 in one term: {s:?}");
+    assert_eq!(hard_count(&p, &[0, 1, 2, 5, 6, 7]), 1, "three in the first term");
+    assert_eq!(hard_count(&p, &[0, 1, 5, 6, 2, 7]), 1, "5 and 6 in two terms");
+    assert_eq!(hard_count(&p, &[0, 1, 5, 6, 2, 3]), 0);
+
+    // FET 6 files say how long a term is, and it must divide the week.
+    let terms = r#"<fet version="6.8.5"><Mode>Terms</Mode><Number_of_Terms>5</Number_of_Terms><Number_of_Days_Per_Term>2</Number_of_Days_Per_Term>"#;
+    let p = fet::import(&tiny_fet(terms, 10, 1, &acts, c), ImportOptions::default()).unwrap().problem;
+    assert!(matches!(p.constraints[0].kind, Kind::MaxInATerm { days_per_term: 2, max: 2, .. }));
+    let uneven = terms.replace(
+        "<Number_of_Terms>5</Number_of_Terms><Number_of_Days_Per_Term>2",
+        "<Number_of_Terms>3</Number_of_Terms><Number_of_Days_Per_Term>3",
+    );
+    assert!(matches!(
+        fet::import(&tiny_fet(&uneven, 10, 1, &acts, c), ImportOptions::default()),
+        Err(TimetableError::BadInput { .. })
+    ));
+    // Outside terms mode the term constraints make no sense and are refused with their line.
+    match fet::import(&tiny_fet(OFFICIAL, 10, 1, &acts, c), ImportOptions::default()) {
+        Err(TimetableError::BadInput { message, line }) => {
+            assert!(message.contains("terms mode") && line > 0, "{message}")
+        }
+        other => panic!("expected bad input, got {other:?}"),
+    }
 }

@@ -1,6 +1,7 @@
 //! School timetables in the platform: loading a school's stored instance and timetable, deriving
 //! the instance from the roster, and the solve job (one at a time, on the blocking pool, stopped
-//! by its time limit) whose status the page polls.
+//! by its time limit) whose status the page polls. The school's timetabling conditions (排课条件)
+//! are applied every time the instance is derived.
 //!
 //! The rules live in `timetable` (the model, the solver, the independent checker, the platform's
 //! instance and move check); this module only reads and writes the store and owns the clock.
@@ -19,7 +20,7 @@ use serde::Serialize;
 use store::{Store, StoredTimetable, TimetableFigures, TimetableSource};
 use timetable::{
     Control, ExplainConfig, Timetable, explain_infeasible,
-    platform::{Instance, SchoolPlan, StoredPlacement, Term, plan_from_roster, term_of},
+    platform::{Instance, SchoolPlan, StoredPlacement, Term, plan_from_roster, settings::Settings, term_of},
     solve,
 };
 
@@ -92,15 +93,51 @@ pub(crate) async fn load(
     Ok(Some(Loaded { stored, instance, tt, pinned }))
 }
 
-/// Derives the school's instance from the roster and stores it, keeping placements whose keys
-/// still exist. Returns the new version.
+/// A school's timetabling conditions and their version (0: none saved yet).
+pub(crate) async fn settings(store: &dyn Store, school_id: &str) -> Result<(Settings, i64), WebError> {
+    match store.timetable_settings(school_id).await? {
+        None => Ok((Settings::default(), 0)),
+        Some(s) => Ok((
+            serde_json::from_str(&s.settings)
+                .map_err(|e| WebError::Internal(format!("stored timetable settings: {e}")))?,
+            s.version,
+        )),
+    }
+}
+
+/// Derives the school's instance from the roster with its conditions applied and stores it,
+/// keeping placements whose keys still exist. Returns the new version. Conditions that cannot hold
+/// are refused with every reason before anything is stored.
 pub(crate) async fn derive(store: &dyn Store, school_id: &str, term: &str, by: &str) -> Result<i64, WebError> {
     let roster = store.load_roster().await?;
     let plan = plan_from_roster(&roster, school_id).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let (conditions, _) = settings(store, school_id).await?;
+    let plan = conditions.apply(&plan).map_err(|errors| WebError::BadRequest(errors.join("；")))?;
     // The instance must compile before it is stored.
     Instance::from_plan(&plan).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let json = serde_json::to_string(&plan).map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(store.save_timetable_input(school_id, term, TimetableSource::Roster, &json, true, by, Utc::now()).await?)
+}
+
+/// After the instance changed under stored placements: the checker's figures for them against
+/// the new instance (the last solve's time and moves stay). Returns whether every hard
+/// constraint still holds (`None` when nothing is placed or someone wrote in between).
+pub(crate) async fn recheck(
+    store: &dyn Store,
+    school_id: &str,
+    term: &str,
+    by: &str,
+) -> Result<Option<bool>, WebError> {
+    let name = school_name(store, school_id).await?;
+    let Some(loaded) = load(store, school_id, &name, term).await? else { return Ok(None) };
+    if loaded.stored.placements.is_none() {
+        return Ok(None);
+    }
+    let (seconds, iterations) =
+        loaded.stored.figures.as_ref().map_or((0.0, 0), |f| (f.seconds, f.iterations.max(0) as u64));
+    let figures = figures(&loaded.instance, &loaded.tt, seconds, iterations);
+    let saved = save(store, &loaded, &loaded.tt, &loaded.pinned, &figures, by).await?;
+    Ok(saved.map(|_| figures.hard_ok))
 }
 
 /// Placements by activity key: (day, period).

@@ -234,7 +234,7 @@ async fn homework_in(app: &App, class: &domain::Class) {
         open_at: now,
         due_at: now + chrono::Duration::hours(1),
         allow_late: false,
-        items: vec![HomeworkItem { item_id: "i".into(), points: 1.0 }],
+        items: vec![HomeworkItem::new("i", 1.0)],
         minutes: 5,
         instructions: String::new(),
         created_at: now,

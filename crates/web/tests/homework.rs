@@ -15,7 +15,7 @@ use domain::{
     items::ItemType,
 };
 use serde_json::{Value, json};
-use store::{AccountStore, ActivityStore, AuditFilter, AuditStore, ItemStore, RosterStore};
+use store::{AccountStore, ActivityStore, AuditFilter, AuditStore, HomeworkStore, ItemStore, RosterStore};
 use tower::ServiceExt;
 
 mod common;
@@ -305,4 +305,165 @@ async fn late_work_is_refused_unless_allowed() {
         .call("POST", &format!("/api/v1/students/{student_id}/homework/{hw}/submit"), &student, Some(json!({})))
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Two fill-in items whose (first) key is a whole number (of any subject: the demo teacher teaches
+/// none with numbers, and assigning does not tie items to the homework's subject), and an open item
+/// of a subject the demo teacher teaches the student's class.
+async fn rubric_items(app: &TestApp) -> (String, String, [(String, String); 2], String) {
+    let teacher = app.person("teacher").await;
+    let detail = app.store.teacher_detail(&teacher).await.unwrap().unwrap();
+    let student = app.person("student").await;
+    let class =
+        app.store.place(domain::access::ResourceKind::Student, &student).await.unwrap().unwrap().class_id.unwrap();
+    let bank = app.store.items_after(None, 5_000).await.unwrap();
+    let numbers: Vec<(String, String)> = bank
+        .iter()
+        .filter_map(|r| match &r.item.answer {
+            domain::items::AnswerKey::Blanks(key)
+                if key.len() == 1 && key[0].first().is_some_and(|k| k.parse::<u32>().is_ok()) =>
+            {
+                Some((r.item.id.clone(), key[0][0].clone()))
+            }
+            _ => None,
+        })
+        .take(2)
+        .collect();
+    for taught in detail.taught.iter().filter(|t| t.class_id == class) {
+        let open =
+            bank.iter().find(|r| r.item.subject == Some(taught.subject) && r.item.item_type == ItemType::ShortAnswer);
+        if let (Some(open), [a, b]) = (open, numbers.as_slice()) {
+            return (class, taught.subject.code().to_owned(), [a.clone(), b.clone()], open.item.id.clone());
+        }
+    }
+    panic!("no numeric fill-in items, or no open item for the head teacher: {:?}", detail.taught);
+}
+
+#[tokio::test]
+async fn rubrics_and_grading_options_travel_with_the_items() {
+    let app = setup().await;
+    let (class, subject, [(lenient, key), (strict, strict_key)], open) = rubric_items(&app).await;
+    let teacher = app.sign_in("teacher").await;
+    let now = Utc::now();
+    let rubric = json!([
+        {"text": "列出算式", "points": 2.0},
+        {"text": "计算正确", "points": 2.5},
+        {"text": "写出答语", "points": 0.5},
+    ]);
+    let mut body = json!({
+        "title": "评分要点练习",
+        "subject": subject,
+        "open_at": now - Duration::minutes(5),
+        "due_at": now + Duration::hours(6),
+        "minutes": 10,
+        "items": [
+            {"item_id": lenient, "points": 2.0},
+            {"item_id": strict, "points": 2.0, "grading": {"numeric_equivalence": false}},
+            {"item_id": open, "points": 5.0, "rubric": [{"text": "列出算式", "points": 2.0}, {"text": "计算正确", "points": 2.0}]},
+        ],
+        "class_ids": [class],
+    });
+
+    // A rubric that does not add up to the item's points, or has an empty point, names the item.
+    let reply = app.call("POST", "/api/v1/homework", &teacher, Some(body.clone())).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    let error = reply.json()["error"].clone();
+    assert_eq!(error["field"], "items[2].rubric");
+    assert_eq!(error["problems"][0]["problem"], "rubric_sum");
+    assert!(error["message"].as_str().unwrap().contains("add up to 4, not the item's 5"), "{error}");
+    body["items"][2]["rubric"] = json!([{"text": " ", "points": 5.0}]);
+    let reply = app.call("POST", "/api/v1/homework", &teacher, Some(body.clone())).await;
+    assert_eq!(reply.json()["error"]["field"], "items[2].rubric", "{}", reply.text());
+    assert_eq!(reply.json()["error"]["problems"][0]["problem"], "bad_rubric_text");
+
+    body["items"][2]["rubric"] = rubric.clone();
+    let reply = app.call("POST", "/api/v1/homework", &teacher, Some(body)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let hw = reply.json()["homework_ids"][0].as_str().unwrap().to_owned();
+
+    // Stored with the homework and listed by the API.
+    let stored = app.call("GET", &format!("/api/v1/homework/{hw}"), &teacher, None).await.json()["homework"].clone();
+    assert_eq!(stored["items"][2]["rubric"], rubric);
+    assert_eq!(stored["items"][1]["grading"]["numeric_equivalence"], false);
+    assert_eq!(stored["items"][0]["grading"]["numeric_equivalence"], true, "options default to on");
+    assert_eq!(stored["items"][1]["grading"]["ignore_units"], true);
+
+    // The same answer form (`12.0` for `12`) is right where the item allows equal numbers only.
+    let student_id = app.person("student").await;
+    let student = app.sign_in("student").await;
+    let answers = json!([
+        {"item_id": lenient, "response": {"kind": "blanks", "value": [format!("{key}.0")]}, "seconds": 10},
+        {"item_id": strict, "response": {"kind": "blanks", "value": [format!("{strict_key}.0")]}, "seconds": 10},
+        {"item_id": open, "response": {"kind": "text", "value": "3×4=12，答：12平方米"}, "seconds": 60},
+    ]);
+    let reply = app
+        .call(
+            "POST",
+            &format!("/api/v1/students/{student_id}/homework/{hw}/submit"),
+            &student,
+            Some(json!({"key": "r-1", "answers": answers})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let submission = app.store.submission(&hw, &student_id).await.unwrap().unwrap();
+    let mark = |s: &domain::homework::Submission, id: &str| s.answer(id).unwrap().mark.clone().unwrap();
+    assert_eq!(mark(&submission, &lenient).outcome, domain::grading::Outcome::Correct);
+    assert_eq!(mark(&submission, &strict).outcome, domain::grading::Outcome::Wrong);
+
+    // Marking by rubric through the API: the score is the sum of the points awarded.
+    let marks = format!("/api/v1/homework/{hw}/marks");
+    let stray = json!({"student_id": student_id, "item_id": open, "rubric_points": [0, 3]});
+    let reply = app.call("PUT", &marks, &teacher, Some(stray)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    assert_eq!(reply.json()["error"]["field"], "rubric_points");
+    let by_rubric = json!({"student_id": student_id, "item_id": open, "rubric_points": [0, 2]});
+    let reply = app.call("PUT", &marks, &teacher, Some(by_rubric)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let submission = app.store.submission(&hw, &student_id).await.unwrap().unwrap();
+    let stored = mark(&submission, &open);
+    assert_eq!((stored.score, stored.max, stored.outcome), (2.5, 5.0, domain::grading::Outcome::Partial));
+    let records = app.store.activity_about("homework", &hw, 100).await.unwrap();
+    let graded = records.iter().find(|r| r.verb == "graded").unwrap();
+    assert_eq!(graded.result.as_ref().unwrap()["rubric_points"], json!([0, 2]), "the ticks are on record");
+
+    // The marking page lists the points to tick, and its form marks by them too.
+    let page = app.get(&format!("/homework/{hw}/mark?student={student_id}&item={open}"), &teacher).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains(r#"name="rubric" value="2""#) && html.contains("写出答语"), "{html}");
+    let reply = app
+        .form(
+            &format!("/homework/{hw}/mark"),
+            &teacher,
+            &[("student", &student_id), ("item", &open), ("rubric", "0"), ("rubric", "1"), ("score", "")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let submission = app.store.submission(&hw, &student_id).await.unwrap().unwrap();
+    assert_eq!(mark(&submission, &open).score, 4.5);
+    // A typed score overrides the ticks.
+    let reply = app
+        .form(
+            &format!("/homework/{hw}/mark"),
+            &teacher,
+            &[("student", &student_id), ("item", &open), ("rubric", "0"), ("score", "5")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let submission = app.store.submission(&hw, &student_id).await.unwrap().unwrap();
+    assert_eq!(mark(&submission, &open).outcome, domain::grading::Outcome::Correct);
+
+    // Composing on the page: an open item comes with a rubric to edit, a fill-in with its toggles.
+    let page = app
+        .form(
+            "/homework/new",
+            &teacher,
+            &[("subject", &subject), ("item", &format!("{lenient}:2")), ("op", &format!("add:{open}"))],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains(&format!(r#"name="rubric_text:{open}""#)), "{html}");
+    assert!(html.contains(&format!(r#"name="numeric_equivalence:{lenient}""#)), "{html}");
+    assert!(html.contains("数值等价（0.5 = 1/2 = 50%）"));
 }

@@ -13,7 +13,7 @@ use domain::{
     identity::{Account, account_id_of},
 };
 use serde_json::Value;
-use store::TimetableStore;
+use store::{ActivityStore, TimetableStore};
 use timetable::platform::{Instance, SchoolPlan, StoredPlacement};
 
 mod common;
@@ -341,4 +341,140 @@ async fn a_fet_file_is_imported_whole_or_refused_with_its_line() {
     assert_eq!(status["hard_ok"], true, "{status}");
     let page = app.get(&format!("/schools/{lead}/timetable"), &principal).await.text();
     assert!(page.contains("Smith") && page.contains("Maths"), "the imported lessons are in the grid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teachers_unavailable_period_is_kept_free_by_the_next_solve() {
+    let app = setup().await;
+    let lead = app.roster.school_groups[0].lead_school_id.clone();
+    let principal = app.sign_in("principal").await;
+    let status = app.solve(&lead, &principal).await;
+    assert_eq!(status["hard_ok"], true, "{status}");
+
+    // A teacher of the school and a period where they teach now.
+    let t = app.store.timetable(&lead, &term()).await.unwrap().unwrap();
+    let plan: SchoolPlan = serde_json::from_str(&t.input).unwrap();
+    let (inst, placements, _) = app.stored(&lead).await;
+    let a = (0..inst.keys.len())
+        .find(|&i| {
+            inst.shared[i].is_none() && inst.school_of[i] == 0 && !inst.problem.activities[i].teachers.is_empty()
+        })
+        .unwrap();
+    let teacher = inst.problem.activities[a].teachers[0] as usize;
+    let (teacher_id, teacher_name) = (plan.teacher_ids[teacher].clone(), plan.district.teachers[teacher].name.clone());
+    let at = placement(&placements, &inst.keys[a]).clone();
+    let busy_at = |inst: &Instance, placements: &[StoredPlacement]| -> usize {
+        placements
+            .iter()
+            .filter(|p| {
+                let Some(i) = inst.keys.iter().position(|k| *k == p.key) else { return false };
+                let act = &inst.problem.activities[i];
+                act.teachers.contains(&(teacher as u32))
+                    && p.day == at.day
+                    && (p.period..p.period + act.duration).contains(&at.period)
+            })
+            .count()
+    };
+    assert_eq!(busy_at(&inst, &placements), 1, "the teacher teaches then before the condition");
+
+    // The inputs page is the 教务's; a teacher may not open it.
+    let url = format!("/schools/{lead}/timetable/settings");
+    let teacher_session = app.sign_in("teacher").await;
+    assert_eq!(app.get(&url, &teacher_session).await.status, StatusCode::FORBIDDEN);
+    let page = app.get(&format!("{url}?teacher={teacher_id}"), &principal).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("id=\"tts-teacher-grid\"") && html.contains(&teacher_name), "the teacher's grid");
+    let timetable_page = app.get(&format!("/schools/{lead}/timetable"), &principal).await.text();
+    assert!(timetable_page.contains("id=\"tt-settings-link\""), "linked from the timetable page");
+
+    // Unavailable in every period: refused before solving, with the reason, and nothing stored.
+    let school = &plan.district.schools[0];
+    let mut every: Vec<(&str, String)> =
+        vec![("section", "teacher".into()), ("id", teacher_id.clone()), ("version", "0".into())];
+    for d in 0..school.days.len() {
+        for q in 0..school.periods.len() {
+            every.push(("u", format!("{d}-{q}")));
+        }
+    }
+    let reply = app.post_form(&url, &principal, &every).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = reply.text();
+    assert!(html.contains(&format!("教师 {teacher_name} 每周有")) && html.contains("只剩 0 节可排"), "{html}");
+    assert!(app.store.timetable_settings(&lead).await.unwrap().is_none(), "nothing was stored");
+    // A number out of range names the field.
+    let reply = app
+        .post_form(
+            &url,
+            &principal,
+            &[
+                ("section", "teacher".into()),
+                ("id", teacher_id.clone()),
+                ("version", "0".into()),
+                ("max_per_day", "99".into()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("每天最多节数“99”"));
+
+    // The period where the teacher teaches: saved, the input rebuilt, the timetable now breaks it.
+    let cell = format!("{}-{}", at.day, at.period);
+    let reply = app
+        .post_form(
+            &url,
+            &principal,
+            &[
+                ("section", "teacher".into()),
+                ("id", teacher_id.clone()),
+                ("teacher", teacher_id.clone()),
+                ("version", "0".into()),
+                ("u", cell.clone()),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let saved = app.store.timetable_settings(&lead).await.unwrap().unwrap();
+    assert_eq!((saved.version, saved.updated_by.as_str()), (1, "acct-principal"));
+    let figures = app.store.timetable(&lead, &term()).await.unwrap().unwrap().figures.unwrap();
+    assert!(!figures.hard_ok, "the old timetable is re-checked against the new condition");
+    let records = app.store.activity_about("timetable_settings", &lead, 10).await.unwrap();
+    assert_eq!(records.len(), 1, "the change left an activity record");
+    assert_eq!(records[0].verb, "updated");
+    let page = app.get(&format!("{url}?teacher={teacher_id}&saved=1"), &principal).await.text();
+    assert!(page.contains("id=\"tts-saved\"") && page.contains(&format!("value=\"{cell}\" aria-label")));
+    assert!(page.contains(&format!(
+        "value=\"{cell}\" aria-label=\"{} {} 不排课\" checked",
+        school.days[usize::from(at.day)],
+        school.periods[usize::from(at.period)].name
+    )));
+    let summary = app.get(&format!("/schools/{lead}/timetable"), &principal).await.text();
+    assert!(summary.contains(&format!("{teacher_name} (1 节)")), "the timetable page sums the conditions up");
+    // A stale version is refused.
+    let reply = app
+        .post_form(
+            &url,
+            &principal,
+            &[("section", "teacher".into()), ("id", teacher_id.clone()), ("version", "0".into())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+
+    // The next solve keeps the teacher free then.
+    let status = app.solve(&lead, &principal).await;
+    assert_eq!(status["hard_ok"], true, "{status}");
+    let (inst, placements, _) = app.stored(&lead).await;
+    assert!(
+        inst.problem
+            .constraints
+            .iter()
+            .any(|c| c.hard && c.label.starts_with(&format!("教师 {teacher_name} 不能上课的时间")))
+    );
+    assert_eq!(busy_at(&inst, &placements), 0, "no lesson of the teacher in the unavailable period");
+
+    // The district list highlights its own navigation entry, not the overview.
+    let researcher = app.sign_in("researcher").await;
+    let district = app.get("/timetables", &researcher).await.text();
+    assert!(district.contains("<a href=\"/timetables\" aria-current=\"page\">"), "{district}");
+    assert!(district.contains("<a href=\"/\" aria-current=\"false\">"));
 }

@@ -94,6 +94,11 @@ pub struct FitArgs {
     /// BKT 拟合遗忘概率 / BKT: fit a forgetting probability
     #[arg(long)]
     pub forget: bool,
+    /// BKT 猜测概率上限（默认不设，仅要求“掌握”比“未掌握”答对概率至少高 0.05；0.49 即教科书的 guess < 0.5） /
+    /// BKT: upper bound on guess (default none beyond P(correct | known) − P(correct | unknown) ≥ 0.05;
+    /// 0.49 gives the textbook guess < 0.5)
+    #[arg(long, value_parser = parse_max_guess)]
+    pub max_guess: Option<f64>,
     /// 线程数（默认全部核心） / worker threads (default: all cores)
     #[arg(long)]
     pub threads: Option<usize>,
@@ -383,6 +388,9 @@ pub fn fit(args: FitArgs) -> anyhow::Result<ExitCode> {
     config.bkt.seed = args.seed;
     config.bkt.restarts = args.restarts;
     config.bkt.forget = args.forget;
+    if let Some(max_guess) = args.max_guess {
+        config.bkt.max_guess = max_guess;
+    }
     config.bkt.threads = threads;
     config.irt.threads = threads;
     let kind = ModelKind::from(args.model);
@@ -686,6 +694,14 @@ fn write_estimates(model: &Model, data: &Dataset, path: &Path) -> anyhow::Result
     }
     w.flush()?;
     Ok(())
+}
+
+/// `--max-guess`: a probability strictly between 0 and 1.
+fn parse_max_guess(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!("“{text}”不是 0 与 1 之间的概率 / is not a probability strictly between 0 and 1")),
+    }
 }
 
 #[cfg(test)]

@@ -187,7 +187,7 @@ fn plan_student(
 
     let items: Vec<HomeworkItem> = presentation_order(picker.picked())
         .into_iter()
-        .map(|item| HomeworkItem { item_id: item.id.clone(), points: default_points(item) })
+        .map(|item| HomeworkItem::new(item.id.clone(), default_points(item)))
         .collect();
     let note = if items.is_empty() && note == PlanNote::Targeted { PlanNote::NothingSuitable } else { note };
     StudentPlan {

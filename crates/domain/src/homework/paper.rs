@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Answer, HomeworkItem, Mark};
 use crate::{
-    grading::{self, GradingOptions, Outcome, Response},
+    grading::{self, Outcome, Response},
     items::{AnswerKey, Item, ItemType},
 };
 
@@ -187,7 +187,7 @@ pub fn grade_sheet(
                 let response = response(paper, v);
                 let mark = match bank {
                     Some(item) => {
-                        let g = grading::grade(item, &response, hi.points, &GradingOptions::default());
+                        let g = grading::grade(item, &response, hi.points, &hi.grading);
                         Mark { score: g.score, max: g.max, outcome: g.outcome, marked_by: None, comment: None }
                     }
                     None => teacher_mark(hi.points, Outcome::NeedsTeacher),
@@ -250,7 +250,7 @@ mod tests {
     }
 
     fn hi(id: &str, points: f32) -> HomeworkItem {
-        HomeworkItem { item_id: id.into(), points }
+        HomeworkItem::new(id, points)
     }
 
     #[test]
@@ -331,6 +331,30 @@ mod tests {
         impossible[0] = PaperAnswer::Marked("E".into());
         assert!(matches!(grade_sheet(&items, &impossible, at), Err(SheetProblem::NotAnOption { number: 1, .. })));
         assert!(matches!(grade_sheet(&items, &answers[..2], at), Err(SheetProblem::WrongCount { .. })));
+    }
+
+    #[test]
+    fn a_sheet_is_graded_with_each_items_own_options() {
+        let multiple = item("b", ItemType::MultipleChoice, AnswerKey::Choices(vec!["A".into(), "C".into()]), 4);
+        let number = item("d", ItemType::FillBlank, AnswerKey::Blanks(vec![vec!["42".into()]]), 0);
+        let strict = |id: &str, points: f32| {
+            let mut hi = hi(id, points);
+            hi.grading.partial_credit_multiple_choice = false;
+            hi.grading.numeric_equivalence = false;
+            hi
+        };
+        let items = vec![
+            (hi("b", 4.0), Some(&multiple)),
+            (strict("b2", 4.0), Some(&multiple)),
+            (hi("d", 3.0), Some(&number)),
+            (strict("d2", 3.0), Some(&number)),
+        ];
+        let answers = ["A", "A", "042", "042"].map(|v| PaperAnswer::Marked(v.into()));
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let graded = grade_sheet(&items, &answers, at).unwrap();
+        let score = |id: &str| graded.iter().find(|a| a.item_id == id).and_then(|a| a.mark.as_ref()).unwrap().score;
+        assert_eq!((score("b"), score("b2")), (2.0, 0.0), "少选得一半 only where the item allows it");
+        assert_eq!((score("d"), score("d2")), (3.0, 0.0), "042 is 42 only with numeric equivalence");
     }
 
     #[test]

@@ -66,7 +66,7 @@ fn homework(items: &[(&str, f32)]) -> Homework {
         open_at: at(0, 0),
         due_at: at(14, 0),
         allow_late: true,
-        items: items.iter().map(|(id, points)| HomeworkItem { item_id: (*id).to_owned(), points: *points }).collect(),
+        items: items.iter().map(|(id, points)| HomeworkItem::new(*id, *points)).collect(),
         minutes: 20,
         instructions: String::new(),
         created_at: at(0, 0),

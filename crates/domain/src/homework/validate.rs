@@ -22,6 +22,15 @@ pub enum SpecProblem {
     DuplicateItem { item_id: String },
     #[error("items: item {item_id} must be worth more than 0 points and at most 100")]
     BadPoints { item_id: String },
+    /// `index` is the item's place in the list (0-based), as in the field `items[2].rubric`.
+    #[error("items[{index}].rubric: the scoring points add up to {sum}, not the item's {points} points")]
+    RubricSum { index: usize, sum: String, points: String },
+    #[error("items[{index}].rubric: scoring point {point} needs a text of at most {max} characters")]
+    BadRubricText { index: usize, point: usize, max: usize },
+    #[error("items[{index}].rubric: scoring point {point} must be worth more than 0 points")]
+    BadRubricPoints { index: usize, point: usize },
+    #[error("items[{index}].rubric: at most {max} scoring points, not {count}")]
+    TooManyRubricPoints { index: usize, count: usize, max: usize },
     #[error("due_at: the due time must be after the open time")]
     DueBeforeOpen,
     #[error("minutes: the estimate must be between 1 and 600 minutes")]
@@ -29,16 +38,20 @@ pub enum SpecProblem {
 }
 
 impl SpecProblem {
-    /// The form field the problem is about.
-    pub fn field(&self) -> &'static str {
+    /// The form field the problem is about (`items[2].rubric` for one item's rubric).
+    pub fn field(&self) -> String {
         match self {
-            SpecProblem::NoTitle => "title",
+            SpecProblem::NoTitle => "title".into(),
             SpecProblem::NoItems
             | SpecProblem::TooManyItems { .. }
             | SpecProblem::DuplicateItem { .. }
-            | SpecProblem::BadPoints { .. } => "items",
-            SpecProblem::DueBeforeOpen => "due_at",
-            SpecProblem::BadMinutes => "minutes",
+            | SpecProblem::BadPoints { .. } => "items".into(),
+            SpecProblem::RubricSum { index, .. }
+            | SpecProblem::BadRubricText { index, .. }
+            | SpecProblem::BadRubricPoints { index, .. }
+            | SpecProblem::TooManyRubricPoints { index, .. } => format!("items[{index}].rubric"),
+            SpecProblem::DueBeforeOpen => "due_at".into(),
+            SpecProblem::BadMinutes => "minutes".into(),
         }
     }
 }
@@ -70,12 +83,14 @@ pub(crate) fn item_problems(items: &[HomeworkItem]) -> Vec<SpecProblem> {
         problems.push(SpecProblem::TooManyItems { count: items.len(), max: MAX_ITEMS });
     }
     let mut seen = HashSet::new();
-    for item in items {
+    for (index, item) in items.iter().enumerate() {
         if !seen.insert(item.item_id.as_str()) {
             problems.push(SpecProblem::DuplicateItem { item_id: item.item_id.clone() });
         }
         if !(item.points > 0.0 && item.points <= 100.0) {
             problems.push(SpecProblem::BadPoints { item_id: item.item_id.clone() });
+        } else {
+            problems.extend(super::rubric::rubric_problems(index, item));
         }
     }
     problems
@@ -170,7 +185,7 @@ mod tests {
 
     #[test]
     fn repeated_items_and_bad_points_are_named() {
-        let item = |id: &str, points| HomeworkItem { item_id: id.into(), points };
+        let item = |id: &str, points| HomeworkItem::new(id, points);
         let problems =
             validate_spec(&homework(vec![item("a", 2.0), item("a", 2.0), item("b", 0.0)], 10, 2)).expect_err("refused");
         assert_eq!(
@@ -178,5 +193,14 @@ mod tests {
             [SpecProblem::DuplicateItem { item_id: "a".into() }, SpecProblem::BadPoints { item_id: "b".into() }]
         );
         assert!(validate_spec(&homework(vec![item("a", 2.0)], 10, 2)).is_ok());
+    }
+
+    #[test]
+    fn a_rubric_problem_names_the_item_by_its_place() {
+        let mut second = HomeworkItem::new("b", 4.0);
+        second.rubric = vec![super::super::RubricPoint { text: "列式".into(), points: 3.0 }];
+        let problems = validate_spec(&homework(vec![HomeworkItem::new("a", 2.0), second], 10, 2)).expect_err("refused");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field(), "items[1].rubric");
     }
 }

@@ -73,6 +73,18 @@ pub const SUPPORTED_CONSTRAINTS: &[(&str, &str)] = &[
     ("ConstraintStudentsSetMaxHoursContinuously", "students set: max hours in a row"),
     ("ConstraintStudentsIntervalMaxDaysPerWeek", "all students: max days with lessons in an interval"),
     ("ConstraintStudentsSetIntervalMaxDaysPerWeek", "students set: max days with lessons in an interval"),
+    ("ConstraintActivitiesMaxInATerm", "terms mode: at most n of the activities in each term"),
+    ("ConstraintActivitiesOccupyMaxTerms", "terms mode: the activities fall in at most n terms"),
+    ("ConstraintTeacherActivityTagMaxHoursDaily", "teacher: max hours a day of lessons with a tag"),
+    ("ConstraintTeachersActivityTagMaxHoursDaily", "all teachers: max hours a day of lessons with a tag"),
+    ("ConstraintStudentsActivityTagMaxHoursDaily", "all students: max hours a day of lessons with a tag"),
+    ("ConstraintStudentsSetActivityTagMaxHoursDaily", "students set: max hours a day of lessons with a tag"),
+    ("ConstraintTeacherActivityTagMaxHoursContinuously", "teacher: max hours in a row of lessons with a tag"),
+    ("ConstraintTeachersActivityTagMaxHoursContinuously", "all teachers: max hours in a row of lessons with a tag"),
+    ("ConstraintStudentsActivityTagMaxHoursContinuously", "all students: max hours in a row of lessons with a tag"),
+    ("ConstraintStudentsSetActivityTagMaxHoursContinuously", "students set: max hours in a row of lessons with a tag"),
+    ("ConstraintStudentsMaxSpanPerDay", "all students: max periods from first to last lesson of a day"),
+    ("ConstraintStudentsSetMaxSpanPerDay", "students set: max periods from first to last lesson of a day"),
     ("ConstraintActivityPreferredRoom", "room of one activity"),
     ("ConstraintActivityPreferredRooms", "allowed rooms of one activity"),
     ("ConstraintSubjectPreferredRoom", "room of a subject"),
@@ -116,11 +128,16 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
     }
     let mut unsupported_hard: BTreeSet<String> = BTreeSet::new();
     let mut unsupported_soft: BTreeMap<String, usize> = BTreeMap::new();
+    let mut terms_mode = false;
     if let Some(mode) = root.text_of("Mode").map(str::trim)
         && !mode.is_empty()
         && mode != "Official"
     {
-        unsupported_hard.insert(format!("mode {mode}"));
+        if mode == "Terms" {
+            terms_mode = true;
+        } else {
+            unsupported_hard.insert(format!("mode {mode}"));
+        }
     }
     // FET 5 special builds stored other modes in the version string; FET 6 reads them in those modes.
     if let Some(v) = fet_version(src) {
@@ -132,9 +149,9 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
             Some("Mornings_Afternoons")
         } else if suffix.starts_with("bp") {
             Some("Block_Planning")
-        } else if suffix.starts_with("terms") {
-            Some("Terms")
         } else {
+            // FET 6 reads FET 5's "-mathmake" (and "-terms") builds in terms mode.
+            terms_mode |= suffix.starts_with("terms") || v.contains("-mathmake");
             None
         };
         if let Some(m) = mode {
@@ -144,6 +161,9 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
     let mut b = Builder::default();
     b.problem.name = root.text_of("Institution_Name").unwrap_or_default().to_string();
     b.read_days_hours(&root)?;
+    if terms_mode {
+        b.read_terms(&root)?;
+    }
     b.read_names(&root)?;
     b.read_students(&root)?;
     b.read_rooms(&root, &mut unsupported_hard)?;
@@ -245,6 +265,8 @@ struct Builder {
     component: Vec<u32>,
     /// Home-room constraints, applied at the end to the activities that have no other preferred room.
     home_rooms: Vec<Constraint>,
+    /// Days per term in FET's terms mode (`None` in the official mode).
+    days_per_term: Option<u16>,
 }
 
 /// Looks a name up exactly, then ignoring surrounding spaces (FET files are not always consistent).
@@ -274,6 +296,34 @@ impl Builder {
         }
         self.day_index = self.problem.days.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
         self.hour_index = self.problem.periods.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        Ok(())
+    }
+
+    /// Terms mode: the week's days are cut into `Number_of_Terms` terms of equal length. FET 5's
+    /// "-mathmake" files carry no term fields; FET 6 reads them as 5 days per term.
+    fn read_terms(&mut self, root: &Element) -> Result<()> {
+        let nd = self.problem.days.len();
+        let per: u16 = match root.child("Number_of_Days_Per_Term") {
+            Some(el) => el.text.trim().parse().map_err(|_| {
+                bad(el.line, format!("<Number_of_Days_Per_Term> \"{}\" is not a number", el.text.trim()))
+            })?,
+            None => 5,
+        };
+        if per == 0 || !nd.is_multiple_of(usize::from(per)) {
+            return Err(bad(
+                root.child("Number_of_Days_Per_Term").map_or(root.line, |e| e.line),
+                format!("terms of {per} days do not divide the {nd} days of the week"),
+            ));
+        }
+        if let Some(el) = root.child("Number_of_Terms")
+            && el.text.trim().parse::<usize>().ok() != Some(nd / usize::from(per))
+        {
+            return Err(bad(
+                el.line,
+                format!("<Number_of_Terms> {} terms of {per} days do not make {nd} days", el.text.trim()),
+            ));
+        }
+        self.days_per_term = Some(per);
         Ok(())
     }
 
@@ -751,6 +801,29 @@ impl Builder {
                     self.push(c, w, label, Kind::OccupyMaxSlotsFromSelection { activities: acts, slots, max });
                 }
             }
+            "ConstraintActivitiesMaxInATerm" | "ConstraintActivitiesOccupyMaxTerms" => {
+                let Some(days_per_term) = self.days_per_term else {
+                    return Err(bad(c.line, format!("<{name}> needs FET's terms mode")));
+                };
+                let acts = self.acts(c, "Activity_Id")?;
+                if !acts.is_empty() {
+                    let l = self.list(&acts);
+                    let (label, kind) = if name == "ConstraintActivitiesMaxInATerm" {
+                        let max: u16 = number(c, "Max_Number_of_Activities_in_A_Term")?;
+                        (
+                            format!("{l}: at most {max} in each term"),
+                            Kind::MaxInATerm { activities: acts, days_per_term, max },
+                        )
+                    } else {
+                        let max: u16 = number(c, "Max_Number_of_Occupied_Terms")?;
+                        (
+                            format!("{l}: in at most {max} term(s)"),
+                            Kind::OccupyMaxTerms { activities: acts, days_per_term, max },
+                        )
+                    };
+                    self.push(c, w, label, kind);
+                }
+            }
             "ConstraintActivityPreferredRoom" | "ConstraintActivityPreferredRooms" => {
                 let acts = self.acts(c, "Activity_Id")?;
                 let rooms = self.rooms(c)?;
@@ -866,6 +939,17 @@ impl Builder {
                     .ok_or_else(|| bad(c.line, format!("<{name}>: unknown hour \"{t}\" in <{field}>"))),
             }
         };
+        // Activity-tag rules name the tag as Activity_Tag_Name (teachers) or Activity_Tag (students).
+        let (stem, tag) = match stem.strip_prefix("ActivityTag") {
+            Some(rest) => {
+                let t = c.text_of("Activity_Tag_Name").or_else(|| c.text_of("Activity_Tag")).unwrap_or_default();
+                if !self.tags.contains(t) {
+                    return Err(bad(c.line, format!("<{name}>: unknown activity tag \"{t}\"")));
+                }
+                (rest, Some(t.to_string()))
+            }
+            None => (stem, None),
+        };
         let (rule, what) = match stem {
             "MaxHoursDaily" => {
                 let m = number(c, "Maximum_Hours_Daily")?;
@@ -895,6 +979,10 @@ impl Builder {
                 let m = number(c, "Maximum_Hours_Continuously")?;
                 (Rule::MaxHoursContinuously(m), format!("at most {m} hours in a row"))
             }
+            "MaxSpanPerDay" => {
+                let m = number(c, "Max_Span")?;
+                (Rule::MaxSpanPerDay(m), format!("at most {m} periods from first to last lesson a day"))
+            }
             "MaxDaysPerWeek" => {
                 let m = number(c, "Max_Days_Per_Week")?;
                 (Rule::MaxDaysPerWeek(m), format!("at most {m} days a week"))
@@ -919,7 +1007,12 @@ impl Builder {
             _ => return Err(TimetableError::Internal(format!("{name} is listed as supported but has no reader"))),
         };
         if !resources.is_empty() {
-            self.push(c, w, format!("{who}: {what}"), Kind::ResourceRule { resources, rule });
+            match tag {
+                Some(tag) => {
+                    self.push(c, w, format!("{who}: {what} with tag {tag}"), Kind::TagRule { resources, tag, rule })
+                }
+                None => self.push(c, w, format!("{who}: {what}"), Kind::ResourceRule { resources, rule }),
+            }
         }
         Ok(())
     }

@@ -22,7 +22,7 @@ use crate::{
     App, RequestContext,
     homework::{
         HomeworkError, JsonBody,
-        ops::{self, Assigned, Compose, GivenAnswer, Submitted},
+        ops::{self, Assigned, Compose, GivenAnswer, GivenMark, Submitted},
     },
 };
 
@@ -365,13 +365,61 @@ pub(crate) async fn report(
     Ok(Json(HomeworkDetail { homework: (*homework).clone(), report }))
 }
 
-/// A teacher's mark.
+/// One item of a homework being composed (`items[]` of `POST /api/v1/homework`); the homework
+/// returned by `GET /api/v1/homework/{id}` lists its items in the same shape.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code, reason = "documents the shape of domain::homework::HomeworkItem for the OpenAPI document")]
+pub struct ComposeItem {
+    pub item_id: String,
+    /// What the item is worth (more than 0, at most 100).
+    pub points: f32,
+    /// 评分要点: the scoring points a teacher marks by. Optional; when given, every point needs a
+    /// text and a worth above 0, and the worths add up to `points` (else 422 with the field
+    /// `items[N].rubric`).
+    #[serde(default)]
+    pub rubric: Vec<RubricPointBody>,
+    /// How leniently the machine grades this item; every option defaults to `true`.
+    #[serde(default)]
+    pub grading: Option<GradingOptionsBody>,
+}
+
+/// One scoring point of a rubric.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code, reason = "documents the shape of domain::homework::RubricPoint")]
+pub struct RubricPointBody {
+    /// What earns the points (at most 200 characters).
+    #[schema(example = "列出方程")]
+    pub text: String,
+    #[schema(example = 2.0)]
+    pub points: f32,
+}
+
+/// Grading options of one item (`domain::grading::GradingOptions`); a missing option is `true`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code, reason = "documents the shape of domain::grading::GradingOptions")]
+pub struct GradingOptionsBody {
+    /// 数值等价: a fill-in number may be written in any equal form (0.5 = 1/2 = 50%).
+    pub numeric_equivalence: Option<bool>,
+    /// 可省略单位: a unit on a fill-in number may be left out (but a different unit is wrong).
+    pub ignore_units: Option<bool>,
+    /// 少选得一半: a multiple choice with some right options and no wrong one earns half.
+    pub partial_credit_multiple_choice: Option<bool>,
+}
+
+/// A teacher's mark: a score, or the rubric's scoring points awarded (the score is then their
+/// sum), or both (the score wins, the points are recorded with the mark's activity).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkRequest {
     pub student_id: String,
     pub item_id: String,
-    pub score: f32,
+    /// 0 to the item's points; required unless `rubric_points` is given for an item with a rubric.
+    #[serde(default)]
+    pub score: Option<f32>,
+    /// Indexes (0-based) into the item's `rubric` of the scoring points awarded.
+    #[serde(default)]
+    #[schema(example = json!([0, 2]))]
+    pub rubric_points: Vec<usize>,
     #[serde(default)]
     pub comment: Option<String>,
 }
@@ -405,8 +453,7 @@ pub(crate) async fn mark(
         &homework,
         &request.student_id,
         &request.item_id,
-        request.score,
-        request.comment,
+        GivenMark { score: request.score, rubric_points: request.rubric_points, comment: request.comment },
         Utc::now(),
     )
     .await?;

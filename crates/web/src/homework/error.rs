@@ -97,14 +97,14 @@ impl HomeworkError {
         }
     }
 
-    /// The field the error is about, when there is one.
-    pub fn field(&self) -> Option<&'static str> {
+    /// The field the error is about, when there is one (`items[2].rubric` for one item's rubric).
+    pub fn field(&self) -> Option<String> {
         match self {
             HomeworkError::Invalid(problems) => problems.first().map(SpecProblem::field),
-            HomeworkError::BadField { field, .. } => Some(field),
-            HomeworkError::Answer(AnswerProblem::NotInHomework { .. }) => Some("item_id"),
-            HomeworkError::Answer(AnswerProblem::TooLong { .. }) => Some("response"),
-            HomeworkError::Answer(AnswerProblem::BadSeconds) => Some("seconds"),
+            HomeworkError::BadField { field, .. } => Some((*field).to_owned()),
+            HomeworkError::Answer(AnswerProblem::NotInHomework { .. }) => Some("item_id".to_owned()),
+            HomeworkError::Answer(AnswerProblem::TooLong { .. }) => Some("response".to_owned()),
+            HomeworkError::Answer(AnswerProblem::BadSeconds) => Some("seconds".to_owned()),
             _ => None,
         }
     }

@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use domain::{
     Subject,
     access::{Action, ResourceKind, Target, decide},
-    grading::{self, GradingOptions, Outcome, Response},
+    grading::{self, Outcome, Response},
     homework::{
         Answer, AnswerProblem, Homework, HomeworkItem, HomeworkKind, MAX_COMMENT_CHARS, Mark, Mode, Score, Submission,
-        SubmissionState, check_answer, compose::estimate_minutes, validate_spec,
+        SubmissionState, check_answer, compose::estimate_minutes, rubric::mark_score, validate_spec,
     },
     identity::PersonKind,
     workload::{self, WorkloadVerdict},
@@ -40,7 +40,9 @@ pub struct Compose {
     pub minutes: Option<u32>,
     #[serde(default)]
     pub instructions: String,
-    #[schema(value_type = Vec<Object>)]
+    /// The items in order, each with its points, its rubric (for items the teacher marks) and its
+    /// grading options (for the machine's).
+    #[schema(value_type = Vec<crate::api::homework::ComposeItem>)]
     pub items: Vec<HomeworkItem>,
     pub class_ids: Vec<String>,
     /// Only these students of the classes (all when empty).
@@ -371,7 +373,7 @@ pub(crate) async fn submit(
     for item in &items {
         let Some(mut answer) = answers.remove(&item.item_id) else { continue };
         answer.mark = bank.get(&item.item_id).map(|bank_item| {
-            let g = grading::grade(bank_item, &answer.response, item.points, &GradingOptions::default());
+            let g = grading::grade(bank_item, &answer.response, item.points, &item.grading);
             Mark { score: g.score, max: g.max, outcome: g.outcome, marked_by: None, comment: None }
         });
         graded.push(answer);
@@ -436,18 +438,29 @@ async fn submit_key_matches(
     Ok(app.homeworks.queue.apply(probe).await? == WriteOutcome::Done)
 }
 
+/// A teacher's mark on one answer, as a page or a client gives it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GivenMark {
+    /// The score typed; `None` to take the sum of the ticked rubric points.
+    pub score: Option<f32>,
+    /// The rubric's scoring points awarded (0-based).
+    pub rubric_points: Vec<usize>,
+    pub comment: Option<String>,
+}
+
 /// A teacher's mark on one answer. On paper homework, marking hands the student's work in first.
-#[allow(clippy::too_many_arguments, reason = "one mark's fields, passed straight through")]
+/// The rubric points ticked are kept in the `graded` activity record (the mark itself holds the
+/// score).
 pub(crate) async fn mark(
     app: &App,
     principal: &Principal,
     homework: &Homework,
     student_id: &str,
     item_id: &str,
-    score: f32,
-    comment: Option<String>,
+    given: GivenMark,
     now: DateTime<Utc>,
 ) -> Result<(), HomeworkError> {
+    let GivenMark { score, rubric_points, comment } = given;
     let teacher = teacher_id(principal)?.to_owned();
     let submission = app.store.submission(&homework.id, student_id).await?.ok_or(HomeworkError::NotFound)?;
     let item = submission
@@ -455,12 +468,8 @@ pub(crate) async fn mark(
         .iter()
         .find(|i| i.item_id == item_id)
         .ok_or_else(|| HomeworkError::Answer(AnswerProblem::NotInHomework { item_id: item_id.to_owned() }))?;
-    if !(score.is_finite() && (0.0..=item.points).contains(&score)) {
-        return Err(HomeworkError::BadField {
-            field: "score",
-            message: format!("the score must be between 0 and {}", item.points),
-        });
-    }
+    let score = mark_score(item, score, &rubric_points)
+        .map_err(|problem| HomeworkError::BadField { field: problem.field(), message: problem.to_string() })?;
     let comment = comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
     if comment.as_ref().is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
         return Err(HomeworkError::BadField {
@@ -505,7 +514,9 @@ pub(crate) async fn mark(
         actor_ref(principal.account.person.as_ref(), &principal.account.id),
         "graded",
         homework,
-        Some(serde_json::json!({ "student": student_id, "item": item_id, "score": score, "max": item.points })),
+        Some(serde_json::json!({
+            "student": student_id, "item": item_id, "score": score, "max": item.points, "rubric_points": rubric_points,
+        })),
         now,
     );
     let write = HomeworkWrite::Mark {

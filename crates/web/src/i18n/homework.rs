@@ -150,6 +150,17 @@ pub struct HomeworkMessages {
     pub trend: &'static str,
     pub homework_count: &'static str,
     pub back: &'static str,
+    pub rubric_points: &'static str,
+    pub rubric_hint: &'static str,
+    pub rubric_text: &'static str,
+    pub rubric_whole: &'static str,
+    pub rubric_keys: &'static str,
+    pub rubric_sum: &'static str,
+    pub points_unit: &'static str,
+    pub grading_options: &'static str,
+    pub opt_numeric: &'static str,
+    pub opt_units: &'static str,
+    pub opt_partial: &'static str,
 }
 
 pub const ZH: HomeworkMessages = HomeworkMessages {
@@ -300,6 +311,17 @@ pub const ZH: HomeworkMessages = HomeworkMessages {
     trend: "得分率趋势",
     homework_count: "作业数",
     back: "返回",
+    rubric_points: "评分要点",
+    rubric_hint: "勾选要点即得分（合计须等于本题分值）；清空一行即删除该要点，在空行填写可新增。",
+    rubric_text: "要点",
+    rubric_whole: "答案正确，过程完整",
+    rubric_keys: "数字键 1–9 勾选/取消对应要点，得分为所选要点之和，也可直接输入分数",
+    rubric_sum: "= 所选要点之和",
+    points_unit: "分",
+    grading_options: "判分规则",
+    opt_numeric: "数值等价（0.5 = 1/2 = 50%）",
+    opt_units: "可省略单位",
+    opt_partial: "少选得一半",
 };
 
 pub const EN: HomeworkMessages = HomeworkMessages {
@@ -450,4 +472,15 @@ pub const EN: HomeworkMessages = HomeworkMessages {
     trend: "Score trend",
     homework_count: "Homework",
     back: "Back",
+    rubric_points: "Scoring points",
+    rubric_hint: "Ticked points are the score (they must add up to the item's points); clear a row to remove it, fill the empty row to add one.",
+    rubric_text: "Point",
+    rubric_whole: "Correct and complete",
+    rubric_keys: "Number keys 1–9 tick or untick a scoring point; the score is their sum, or type a score",
+    rubric_sum: "= sum of ticked points",
+    points_unit: "pts",
+    grading_options: "Grading",
+    opt_numeric: "Equal numbers (0.5 = 1/2 = 50%)",
+    opt_units: "Unit may be left out",
+    opt_partial: "Half for an incomplete choice",
 };

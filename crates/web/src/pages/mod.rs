@@ -10,6 +10,7 @@ mod mastery;
 mod people;
 mod roster;
 mod signin;
+mod timetable_settings;
 mod timetables;
 
 use std::sync::Arc;
@@ -162,8 +163,8 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         .add(M::GET, "/learn", learn_admin, false, get(mastery::admin))
         .add(M::POST, "/learn/refit", learn_admin, false, post(mastery::refit))
         .add(M::GET, "/learn/status", learn_admin, false, get(mastery::status))
-        // Timetables: the school's people see them, its administrators (教务) solve, move, pin
-        // and import; the district's shared lessons are for those who view the district.
+        // Timetables: the school's people see them, its administrators (教务) solve, move, pin,
+        // import and set the conditions (排课条件); the district's shared lessons are for those who view the district.
         .add(M::GET, "/schools/{id}/timetable", tt_view, false, get(timetables::show))
         .add(M::GET, "/schools/{id}/timetable/status", tt_view, false, get(timetables::status))
         .add(M::GET, "/schools/{id}/timetable/export/{format}", tt_view, false, get(timetables::export))
@@ -171,6 +172,8 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         .add(M::POST, "/schools/{id}/timetable/derive", tt_manage, false, post(timetables::derive))
         .add(M::POST, "/schools/{id}/timetable/move", tt_manage, false, post(timetables::move_lesson))
         .add(M::POST, "/schools/{id}/timetable/pin", tt_manage, false, post(timetables::pin))
+        .add(M::GET, "/schools/{id}/timetable/settings", tt_manage, false, get(timetable_settings::show))
+        .add(M::POST, "/schools/{id}/timetable/settings", tt_manage, false, post(timetable_settings::save))
         .add(
             M::POST,
             "/schools/{id}/timetable/import",
@@ -212,6 +215,7 @@ pub(crate) enum Nav {
     Library,
     Review,
     Homework,
+    Timetables,
     None,
 }
 
@@ -302,6 +306,7 @@ impl Chrome {
             Nav::Library => "library",
             Nav::Review => "review",
             Nav::Homework => "homework",
+            Nav::Timetables => "timetables",
             Nav::None => "",
         };
         if current == key { "page" } else { "false" }

@@ -1,6 +1,7 @@
 //! Timetable pages: a school's week grid per class, teacher and room (shared lessons marked, pins
 //! shown), solving with a progress indicator, moving and pinning lessons with the independent
-//! checker's verdict at once, FET import, iCalendar and XLSX exports, and the district's list of
+//! checker's verdict at once, a summary of the school's conditions (edited in
+//! [`super::timetable_settings`]), FET import, iCalendar and XLSX exports, and the district's list of
 //! shared lessons with both schools' times side by side.
 
 use std::{collections::HashMap, sync::Arc};
@@ -147,6 +148,8 @@ pub(crate) struct SchoolPage {
     shared: Vec<SharedRow>,
     ics_href: String,
     xlsx_href: String,
+    /// The school's timetabling conditions in a few lines.
+    conditions: Vec<super::timetable_settings::SummaryLine>,
 }
 
 async fn may_manage(app: &App, ctx: &RequestContext, school_id: &str) -> Result<bool, WebError> {
@@ -321,6 +324,8 @@ pub(crate) async fn show(
     let term = timetables::current_term();
     let can_manage = may_manage(&app, &ctx, &id).await?;
     let loaded = timetables::load(&*app.store, &id, &name, &term.id).await?;
+    let (settings, _) = timetables::settings(&*app.store, &id).await?;
+    let conditions = super::timetable_settings::summary(ctx.lang, t.set, &settings);
     let kind = ViewKind::parse(q.view.as_deref());
     let base = format!("/schools/{id}/timetable");
     let tabs = [(ViewKind::Class, t.by_class), (ViewKind::Teacher, t.by_teacher), (ViewKind::Room, t.by_room)]
@@ -384,6 +389,7 @@ pub(crate) async fn show(
         choices,
         grid: grid_view,
         shared,
+        conditions,
         c,
         t,
     }))
@@ -812,7 +818,7 @@ pub(crate) struct DistrictPage {
 /// side. The lead school's own timetable gives the lead time, the partner's own the partner time
 /// (the lead's timetable stands in until the partner has solved).
 pub(crate) async fn district(ctx: RequestContext, State(app): State<Arc<App>>) -> Result<Page<DistrictPage>, WebError> {
-    let c = app.chrome(&ctx, Nav::Overview).await?;
+    let c = app.chrome(&ctx, Nav::Timetables).await?;
     let term = timetables::current_term();
     let shared = shared_across(&app, &term.id).await?;
     Ok(Page(DistrictPage { t: c.m.tt, term: term.id, shared, c }))

@@ -55,6 +55,11 @@ pub struct RunArgs {
     /// lockstep); 0 = saturation
     #[arg(long, default_value_t = 0)]
     think_ms: u64,
+    /// 学生在这段时间内（毫秒）均匀陆续开始，而不是同时涌入 / students arrive evenly over this many
+    /// ms instead of all at once (an evening's students do not all sign in at the same instant, and
+    /// a herd of first requests measures cold caches rather than the evening)
+    #[arg(long, default_value_t = 0)]
+    ramp_up_ms: u64,
     /// 单个请求的超时（秒） / timeout of one request (s)
     #[arg(long, default_value_t = 60)]
     timeout_secs: u64,
@@ -89,6 +94,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         http,
         deadline: args.duration_secs.map(|s| Instant::now() + Duration::from_secs(s)),
         think: Duration::from_millis(args.think_ms),
+        ramp_up: Duration::from_millis(args.ramp_up_ms),
+        concurrency: args.concurrency,
     });
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
@@ -101,7 +108,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         tally.merge(done.context("a virtual student crashed")?);
     }
     let wall = started.elapsed();
-    let report = LoadReport::new(
+    let mut report = LoadReport::new(
         tally,
         wall,
         report::Machine {
@@ -115,6 +122,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         shared.plan.backend.clone(),
         shared.jobs.list.len(),
     );
+    report.ramp_up_ms = args.ramp_up_ms;
     print!("{report}");
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&report)?;
@@ -169,6 +177,8 @@ struct Shared {
     http: Http,
     deadline: Option<Instant>,
     think: Duration,
+    ramp_up: Duration,
+    concurrency: usize,
 }
 
 /// The part of the list answer the load generator reads.
@@ -190,7 +200,9 @@ impl Shared {
         let mut tally = Tally::default();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         // Students do not all start in the same millisecond.
-        if !self.think.is_zero() {
+        if !self.ramp_up.is_zero() {
+            tokio::time::sleep(self.ramp_up.mul_f64(seed as f64 / self.concurrency as f64)).await;
+        } else if !self.think.is_zero() {
             tokio::time::sleep(self.think.mul_f64(rng.random_range(0.0..1.0))).await;
         }
         loop {

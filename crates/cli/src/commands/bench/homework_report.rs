@@ -142,6 +142,8 @@ pub struct LoadReport {
     /// The mean pause between one student's requests (each drawn from 50–150 % of it); 0 is a
     /// saturation run, every student sending its next request the moment the last is answered.
     pub think_ms: u64,
+    /// Students arrived evenly over this many ms (0: all within the first think time).
+    pub ramp_up_ms: u64,
     pub wall_seconds: f64,
     /// (student, homework) pairs in the plan (within the rounds used).
     pub jobs_planned: usize,
@@ -206,6 +208,7 @@ impl LoadReport {
             backend,
             concurrency,
             think_ms,
+            ramp_up_ms: 0,
             wall_seconds: wall.as_secs_f64(),
             jobs_planned,
             jobs_run: tally.jobs,
@@ -250,6 +253,13 @@ impl fmt::Display for LoadReport {
             "{} virtual students for {:.1} s: {} homework done of {} planned ({} skipped, submitted before)",
             self.concurrency, self.wall_seconds, self.jobs_run, self.jobs_planned, self.jobs_skipped_already_submitted
         )?;
+        if self.ramp_up_ms > 0 {
+            writeln!(
+                f,
+                "students arrive evenly over the first {:.1} s (ramp-up, counted in every figure)",
+                self.ramp_up_ms as f64 / 1000.0
+            )?;
+        }
         if self.think_ms == 0 {
             writeln!(f, "no think time: a saturation run, each student sends its next request once answered\n")?;
         } else {

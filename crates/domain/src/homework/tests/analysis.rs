@@ -296,7 +296,7 @@ fn unknown_items_and_follow_up_items_get_rows() {
         SubmissionState::Submitted,
         vec![marked("h1", Response::Choices(vec!["A".into()]), 30, at(12, 0), Outcome::Correct, 1.0, 1.0)],
     );
-    own.items = Some(vec![HomeworkItem { item_id: "h1".into(), points: 1.0 }]);
+    own.items = Some(vec![HomeworkItem::new("h1", 1.0)]);
     let report = class_report(&hw, &[own], &refs(&items), &[]);
     let rows: Vec<(&str, Option<ItemType>, u32)> =
         report.items.iter().map(|r| (r.item_id.as_str(), r.item_type, r.students)).collect();

@@ -1,6 +1,11 @@
 //! Composing a homework. The form carries its whole draft in its fields and every button posts it
 //! back with an `op` (search, add, remove, auto-pick, assign), so composing needs no script and a
 //! half-composed homework survives a reload of the page.
+//!
+//! Each chosen item carries its points, a subjective item its rubric (评分要点, prefilled when the
+//! item is added by [`domain::homework::rubric::suggest`]: one point per numbered step of the
+//! analysis, else one point for the whole item), and a fill-in or multiple-choice item its grading
+//! toggles. Per-item fields are named `<field>:<item id>`.
 
 use std::{collections::BTreeSet, sync::Arc};
 
@@ -14,11 +19,12 @@ use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use domain::{
     Subject,
     homework::{
-        CHINA_TIME, HomeworkItem, Mode,
+        CHINA_TIME, HomeworkItem, Mode, RubricPoint,
         compose::{Pace, PickRequest, auto_pick, estimate_minutes},
         followup::default_points,
+        rubric::{self, format_points},
     },
-    items::Item,
+    items::{AnswerKey, Item, ItemType},
 };
 use store::TaughtClass;
 
@@ -59,10 +65,78 @@ pub(crate) struct Draft {
     pub op: String,
 }
 
+/// The per-item fields of the form, applied once every item is known.
+#[derive(Default)]
+struct ItemFields {
+    points: Option<f32>,
+    rubric_text: Vec<String>,
+    rubric_points: Vec<String>,
+    /// The grading toggles the form showed for the item (`numeric_equivalence,ignore_units`).
+    shown: Option<String>,
+    checked: Vec<String>,
+}
+
+/// Reads points as a teacher types them: `2`, `1.5`, `２分`.
+fn parse_points(text: &str) -> Option<f32> {
+    let text = domain::grading::normalize_blank(text);
+    text.trim_end_matches('分').trim().parse().ok().filter(|p: &f32| p.is_finite())
+}
+
+impl ItemFields {
+    fn apply(self, item: &mut HomeworkItem) {
+        if let Some(points) = self.points {
+            item.points = points;
+        }
+        let rows = self.rubric_text.len().max(self.rubric_points.len());
+        let any_rubric_field = rows > 0;
+        if any_rubric_field {
+            item.rubric = (0..rows)
+                .filter_map(|i| {
+                    let text = self.rubric_text.get(i).map_or("", |t| t.trim());
+                    let points = self.rubric_points.get(i).map_or("", |p| p.trim());
+                    // An empty row is the one offered for adding, or one the teacher cleared.
+                    (!text.is_empty() || !points.is_empty())
+                        .then(|| RubricPoint { text: text.to_owned(), points: parse_points(points).unwrap_or(0.0) })
+                })
+                .collect();
+        }
+        // A one-point rubric can only be worth the whole item: it follows the item's points.
+        if let [only] = item.rubric.as_mut_slice() {
+            only.points = item.points;
+        }
+        if let Some(shown) = self.shown {
+            for name in shown.split(',') {
+                let on = self.checked.iter().any(|c| c == name);
+                match name {
+                    "numeric_equivalence" => item.grading.numeric_equivalence = on,
+                    "ignore_units" => item.grading.ignore_units = on,
+                    "partial_credit_multiple_choice" => item.grading.partial_credit_multiple_choice = on,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
 impl Draft {
     fn from_pairs(pairs: Vec<(String, String)>) -> Draft {
         let mut d = Draft::default();
+        let mut per_item: std::collections::HashMap<String, ItemFields> = std::collections::HashMap::new();
         for (k, v) in pairs {
+            if let Some((field, id)) = k.split_once(':') {
+                let f = per_item.entry(id.to_owned()).or_default();
+                match field {
+                    "points" => f.points = parse_points(&v),
+                    "rubric_text" => f.rubric_text.push(v),
+                    "rubric_points" => f.rubric_points.push(v),
+                    "grading" => f.shown = Some(v),
+                    "numeric_equivalence" | "ignore_units" | "partial_credit_multiple_choice" => {
+                        f.checked.push(field.to_owned());
+                    }
+                    _ => {}
+                }
+                continue;
+            }
             match k.as_str() {
                 "title" => d.title = v,
                 "subject" => d.subject = Subject::parse(&v).ok(),
@@ -79,7 +153,7 @@ impl Draft {
                         && let Ok(points) = points.parse::<f32>()
                         && !d.items.iter().any(|i| i.item_id == id)
                     {
-                        d.items.push(HomeworkItem { item_id: id.to_owned(), points });
+                        d.items.push(HomeworkItem::new(id, points));
                     }
                 }
                 "q" => d.q = v,
@@ -92,8 +166,28 @@ impl Draft {
                 _ => {}
             }
         }
+        for item in &mut d.items {
+            if let Some(fields) = per_item.remove(&item.item_id) {
+                fields.apply(item);
+            }
+        }
         d
     }
+}
+
+/// Whether the teacher marks answers to this item (so it gets a rubric).
+fn is_subjective(item: &Item) -> bool {
+    item.item_type == ItemType::ShortAnswer || matches!(item.answer, AnswerKey::Reference(_))
+}
+
+/// A bank item as the draft adds it: its default points, and a suggested rubric when the teacher
+/// marks it.
+fn new_item(lang: crate::Lang, item: &Item) -> HomeworkItem {
+    let mut hi = HomeworkItem::new(item.id.clone(), default_points(item));
+    if is_subjective(item) {
+        hi.rubric = rubric::suggest(&item.analysis, hi.points, lang.messages().hw.rubric_whole);
+    }
+    hi
 }
 
 /// Reads `2026-11-23T21:00` (a `datetime-local` field, China Standard Time).
@@ -115,6 +209,29 @@ pub(crate) struct ChosenView {
     pub points: String,
     pub value: String,
     pub seconds: u32,
+    /// Whether the teacher marks it, and so edits its rubric.
+    pub subjective: bool,
+    /// The rubric's rows (text, points), then one empty row to add a point.
+    pub rubric: Vec<(String, String)>,
+    /// The grading toggles offered for its type: (field name, label, on).
+    pub toggles: Vec<(&'static str, &'static str, bool)>,
+    /// The toggles' names, so that an unticked box reads as off.
+    pub toggles_shown: String,
+}
+
+/// The grading toggles that change anything for an item of this type.
+fn toggles(lang: crate::Lang, item: &Item, hi: &HomeworkItem) -> Vec<(&'static str, &'static str, bool)> {
+    let m = lang.messages().hw;
+    match item.item_type {
+        ItemType::FillBlank => vec![
+            ("numeric_equivalence", m.opt_numeric, hi.grading.numeric_equivalence),
+            ("ignore_units", m.opt_units, hi.grading.ignore_units),
+        ],
+        ItemType::MultipleChoice => {
+            vec![("partial_credit_multiple_choice", m.opt_partial, hi.grading.partial_credit_multiple_choice)]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// One class the teacher teaches, once however many subjects they teach it.
@@ -184,7 +301,7 @@ pub(crate) async fn post(
         if !d.items.iter().any(|i| i.item_id == id) {
             let bank = app.homeworks.items(&*app.store, &[id.to_owned()]).await?;
             if let Some(item) = bank.get(id) {
-                d.items.push(HomeworkItem { item_id: id.to_owned(), points: default_points(item) });
+                d.items.push(new_item(ctx.lang, item));
             }
         }
     } else if let Some(id) = op.strip_prefix("remove:") {
@@ -243,7 +360,7 @@ async fn autopick(ctx: &RequestContext, app: &App, d: &mut Draft) -> Result<Vec<
     let pick = auto_pick(&pool, &request, seed);
     for id in &pick.items {
         if let Some(item) = bank.get(id) {
-            d.items.push(HomeworkItem { item_id: id.clone(), points: default_points(item) });
+            d.items.push(new_item(ctx.lang, item));
         }
     }
     let lang = ctx.lang;
@@ -383,12 +500,23 @@ async fn render(
         .iter()
         .filter_map(|hi| {
             let item = bank.get(&hi.item_id)?;
+            let subjective = is_subjective(item);
+            let mut rubric: Vec<(String, String)> =
+                hi.rubric.iter().map(|p| (p.text.clone(), format_points(p.points))).collect();
+            if subjective {
+                rubric.push((String::new(), String::new()));
+            }
+            let toggles = toggles(lang, item, hi);
             Some(ChosenView {
                 item: ItemView::of(lang, item),
                 item_type: item.item_type.code(),
-                points: format!("{}", hi.points),
+                points: format_points(hi.points),
                 value: format!("{}:{}", hi.item_id, hi.points),
                 seconds: item.seconds,
+                subjective,
+                rubric,
+                toggles_shown: toggles.iter().map(|t| t.0).collect::<Vec<_>>().join(","),
+                toggles,
             })
         })
         .collect();
@@ -485,8 +613,36 @@ mod tests {
             ("minutes_auto", "12"),
         ]));
         assert_eq!(d.classes, ["c1", "c2"]);
-        assert_eq!(d.items, [HomeworkItem { item_id: "i1".into(), points: 3.0 }]);
+        assert_eq!(d.items, [HomeworkItem::new("i1", 3.0)]);
         assert_eq!((d.minutes.as_str(), d.minutes_auto.as_str()), ("12", "12"));
+    }
+
+    #[test]
+    fn items_keep_their_rubric_and_grading_toggles() {
+        let d = Draft::from_pairs(pairs(&[
+            ("item", "i1:5"),
+            ("item", "i2:2"),
+            ("item", "i3:4"),
+            ("points:i1", "６分"),
+            ("rubric_text:i1", "列出方程"),
+            ("rubric_points:i1", "2"),
+            ("rubric_text:i1", "解得 x = 2"),
+            ("rubric_points:i1", "4分"),
+            ("rubric_text:i1", ""),
+            ("rubric_points:i1", ""),
+            ("grading:i2", "numeric_equivalence,ignore_units"),
+            ("ignore_units:i2", "on"),
+            ("rubric_text:i3", "完整正确"),
+            ("rubric_points:i3", "5"),
+        ]));
+        let i1 = &d.items[0];
+        assert_eq!(i1.points, 6.0);
+        let rows: Vec<_> = i1.rubric.iter().map(|p| (p.text.as_str(), p.points)).collect();
+        assert_eq!(rows, [("列出方程", 2.0), ("解得 x = 2", 4.0)], "the empty row is dropped");
+        let i2 = &d.items[1].grading;
+        assert!(!i2.numeric_equivalence && i2.ignore_units, "an unticked toggle is off");
+        assert!(i2.partial_credit_multiple_choice, "a toggle not shown keeps its default");
+        assert_eq!(d.items[2].rubric[0].points, 4.0, "a one-point rubric is worth the whole item");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The marking page: one answer at a time, with the reference answer beside the student's, a score
 //! and a comment; quick scores and the keyboard (J/K, Enter) move through the class without the
-//! mouse. Opening it without naming an answer goes to the next one waiting for the teacher.
+//! mouse. An item with a rubric lists its scoring points to tick (number keys 1–9), and the score
+//! is their sum unless the teacher types another. Opening it without naming an answer goes to the
+//! next one waiting for the teacher.
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use axum::{
 use chrono::Utc;
 use domain::{
     grading::Outcome,
-    homework::{Homework, Submission, SubmissionState, analysis::render_response},
+    homework::{Homework, Submission, SubmissionState, analysis::render_response, rubric::format_points},
 };
 use serde::Deserialize;
 
@@ -21,7 +23,10 @@ use super::{super::library::items::ItemView, report::web_error};
 use crate::{
     App, RequestContext, WebError,
     guard::see_other,
-    homework::{ops, report::student_names},
+    homework::{
+        ops::{self, GivenMark},
+        report::student_names,
+    },
     pages::{Chrome, Nav, Page},
 };
 
@@ -40,6 +45,16 @@ pub(crate) struct ItemLink {
     pub status: &'static str,
 }
 
+/// One scoring point of the item's rubric, to tick.
+pub(crate) struct RubricView {
+    /// 0-based, as the form and the API send it.
+    pub index: usize,
+    /// 1-based: the number key that toggles it.
+    pub number: usize,
+    pub text: String,
+    pub points: String,
+}
+
 #[derive(Template)]
 #[template(path = "homework_mark.html")]
 pub(crate) struct MarkPage {
@@ -55,6 +70,7 @@ pub(crate) struct MarkPage {
     item_id: String,
     points: f32,
     half: String,
+    rubric: Vec<RubricView>,
     response: String,
     score: String,
     comment: String,
@@ -155,6 +171,17 @@ pub(crate) async fn show(
         item_id,
         points: hi.points,
         half: format!("{}", hi.points / 2.0),
+        rubric: hi
+            .rubric
+            .iter()
+            .enumerate()
+            .map(|(index, p)| RubricView {
+                index,
+                number: index + 1,
+                text: p.text.clone(),
+                points: format_points(p.points),
+            })
+            .collect(),
         response: answer.map(|a| render_response(&a.response)).unwrap_or_default(),
         score: mark.filter(|m| m.outcome != Outcome::NeedsTeacher).map(|m| format!("{}", m.score)).unwrap_or_default(),
         comment: mark.and_then(|m| m.comment.clone()).unwrap_or_default(),
@@ -182,6 +209,7 @@ fn empty_page(c: Chrome, h: Arc<Homework>) -> MarkPage {
         item_id: String::new(),
         points: 0.0,
         half: String::new(),
+        rubric: Vec::new(),
         response: String::new(),
         score: String::new(),
         comment: String::new(),
@@ -192,15 +220,37 @@ fn empty_page(c: Chrome, h: Arc<Homework>) -> MarkPage {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The marking form: `rubric` repeats once per ticked point, so it is read from the pairs.
+#[derive(Debug, Default)]
 pub(crate) struct MarkForm {
     student: String,
     item: String,
     score: String,
-    #[serde(default)]
     comment: String,
     /// The comment on the whole homework; absent from forms that do not offer it.
     overall: Option<String>,
+    /// The rubric's scoring points ticked (0-based).
+    rubric: Vec<usize>,
+}
+
+impl MarkForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<MarkForm, WebError> {
+        let mut form = MarkForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "student" => form.student = v,
+                "item" => form.item = v,
+                "score" => form.score = v,
+                "comment" => form.comment = v,
+                "overall" => form.overall = Some(v),
+                "rubric" => form
+                    .rubric
+                    .push(v.trim().parse().map_err(|_| WebError::BadRequest(format!("rubric: `{v}` is not a point")))?),
+                _ => {}
+            }
+        }
+        Ok(form)
+    }
 }
 
 /// `POST /homework/{id}/mark`: saves the mark, then on to the next answer waiting.
@@ -208,17 +258,21 @@ pub(crate) async fn save(
     ctx: RequestContext,
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
-    Form(form): Form<MarkForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
+    let form = MarkForm::from_pairs(pairs)?;
     let principal = ctx.principal()?;
     let h = app.homeworks.homework(&*app.store, &id).await?.ok_or(WebError::NotFound)?;
-    let score: f32 = form
-        .score
-        .trim()
-        .parse()
-        .map_err(|_| WebError::BadRequest(format!("score: `{}` is not a number", form.score)))?;
+    // An empty score with a rubric means the sum of the ticked points.
+    let typed = form.score.trim();
+    let score = if typed.is_empty() {
+        None
+    } else {
+        Some(typed.parse::<f32>().map_err(|_| WebError::BadRequest(format!("score: `{typed}` is not a number")))?)
+    };
     let comment = Some(form.comment).filter(|c| !c.trim().is_empty());
-    ops::mark(&app, principal, &h, &form.student, &form.item, score, comment, Utc::now()).await.map_err(web_error)?;
+    let given = GivenMark { score, rubric_points: form.rubric, comment };
+    ops::mark(&app, principal, &h, &form.student, &form.item, given, Utc::now()).await.map_err(web_error)?;
     let sub = app.store.submission(&id, &form.student).await?;
     if let Some(overall) = form.overall
         && sub.as_ref().is_some_and(|s| s.comment.as_deref().unwrap_or_default() != overall.trim())
