@@ -187,23 +187,12 @@ macro_rules! impl_portable_homework {
                             (WriteOutcome::Done, Some(activity))
                         })
                     }
+                    // A lone autosave is a run of one: one statement decides every autosave.
                     HomeworkWrite::SaveAnswer { homework_id, student_id, answer, position, activity } => {
-                        let done = sqlx::query::<Db>(SAVE_PROGRESS)
-                            .bind(answer.answered_at)
-                            .bind(i64::from(*position))
-                            .bind(i64::from(answer.seconds))
-                            .bind(homework_id)
-                            .bind(student_id)
-                            .execute(&mut **tx)
-                            .await
-                            .map_err(db_err)?;
-                        if done.rows_affected() == 0 {
-                            let refusal = WriteOutcome::AlreadySubmitted;
-                            let outcome = refused(tx, homework_id, student_id, refusal).await?;
-                            return Ok((outcome, None));
-                        }
-                        deferred.save(homework_id, student_id, answer);
-                        Ok((WriteOutcome::Done, Some(activity)))
+                        let save = Save { homework_id, student_id, answer, position: *position, activity };
+                        let (mut outcomes, mut records) = (Vec::with_capacity(1), Vec::with_capacity(1));
+                        apply_saves(tx, deferred, &[save], &mut outcomes, &mut records).await?;
+                        Ok((outcomes.pop().unwrap_or(WriteOutcome::NotAssigned), records.pop()))
                     }
                     HomeworkWrite::Submit { homework_id, student_id, key, at, late, answers, activity } => {
                         let done = sqlx::query::<Db>(SUBMIT)
@@ -310,12 +299,12 @@ macro_rules! impl_portable_homework {
             ) -> Result<()> {
                 let mut matched = std::collections::HashSet::new();
                 for chunk in saves.chunks(batch_rows(5)) {
-                    let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(SAVE_PROGRESS_MANY_HEAD);
+                    let mut qb: QueryBuilder<'_, Db> = QueryBuilder::new(SAVE_PROGRESS_HEAD);
                     qb.push_values(chunk, |mut b, save| {
                         b.push_bind(save.homework_id).push_bind(save.student_id).push_bind(save.answer.answered_at);
                         b.push_bind(i64::from(save.position)).push_bind(i64::from(save.answer.seconds));
                     });
-                    qb.push(SAVE_PROGRESS_MANY_TAIL);
+                    qb.push(SAVE_PROGRESS_TAIL);
                     let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&mut **tx).await.map_err(db_err)?;
                     matched.extend(rows);
                 }

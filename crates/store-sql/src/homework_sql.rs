@@ -143,19 +143,14 @@ pub const START: &str = "UPDATE submissions SET \
     updated_at = CASE WHEN state = 'assigned' THEN $1 ELSE updated_at END \
     WHERE homework_id = $2 AND student_id = $3";
 
-/// An autosave's effect on the submission; matches nothing once submitted.
-pub const SAVE_PROGRESS: &str = "UPDATE submissions SET state = 'started', started_at = COALESCE(started_at, $1), \
-    position = $2, seconds = seconds + $3, updated_at = $1 \
-    WHERE homework_id = $4 AND student_id = $5 AND state <> 'submitted'";
-
-/// A run of autosaves of different submissions in one statement, as [`SAVE_PROGRESS`] does for
-/// one: `SAVE_PROGRESS_MANY_HEAD`, then `VALUES` of (homework, student, time, position, seconds),
-/// then [`SAVE_PROGRESS_MANY_TAIL`]. It returns the submissions it matched; the others were
+/// Autosaves of different submissions in one statement, each matching nothing once its work is
+/// submitted: `SAVE_PROGRESS_HEAD`, then `VALUES` of (homework, student, time, position, seconds),
+/// then [`SAVE_PROGRESS_TAIL`]. It returns the submissions it matched; the others were
 /// submitted or never assigned. One round trip instead of one per autosave is what keeps a busy
 /// evening's write queue short on PostgreSQL, where each statement is a trip to another process.
 /// The values' columns have names of their own so that nothing in `SET` or `RETURNING` is ambiguous.
-pub const SAVE_PROGRESS_MANY_HEAD: &str = "WITH v (v_homework, v_student, v_at, v_position, v_seconds) AS (";
-pub const SAVE_PROGRESS_MANY_TAIL: &str = ") UPDATE submissions SET state = 'started', \
+pub const SAVE_PROGRESS_HEAD: &str = "WITH v (v_homework, v_student, v_at, v_position, v_seconds) AS (";
+pub const SAVE_PROGRESS_TAIL: &str = ") UPDATE submissions SET state = 'started', \
     started_at = COALESCE(started_at, v_at), position = v_position, seconds = seconds + v_seconds, updated_at = v_at \
     FROM v WHERE homework_id = v_homework AND student_id = v_student AND state <> 'submitted' \
     RETURNING homework_id, student_id";

@@ -43,11 +43,7 @@ pub(crate) struct SummaryLine {
 }
 
 fn subject_label(lang: Lang, code: &str) -> String {
-    match Subject::parse(code) {
-        Ok(s) if lang == Lang::En => s.label_en().to_owned(),
-        Ok(s) => s.label_zh().to_owned(),
-        Err(_) => code.to_owned(),
-    }
+    Subject::parse(code).map_or_else(|_| code.to_owned(), |s| lang.label(s).to_owned())
 }
 
 fn level_label(m: &SettingsMessages, level: Option<Level>) -> &'static str {
