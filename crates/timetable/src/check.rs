@@ -23,7 +23,20 @@
 //!   never gaps;
 //! - activity-tag rules: the same counts over the lessons with that tag only (another lesson or a
 //!   free period ends a run);
-//! - terms: max in a term the excess per term; occupy max terms the excess over the week.
+//! - terms: max in a term the excess per term; occupy max terms the excess over the week;
+//! - ordered if same day: 1 if both are on one day and the first does not end before the second
+//!   starts; max days between: the days too many per pair;
+//! - min simultaneous: the shortfall per selected slot (an empty one is fine when allowed); max
+//!   total in slots: the activities touching the selection over the maximum; occupy min slots:
+//!   the shortfall of occupied selected slots;
+//! - tags not overlapping: per slot, each pair of lessons with listed tags that is not two lessons
+//!   with the same single listed tag; one per period of any day (block planning): per period of
+//!   the day, the lessons beyond the first over all days;
+//! - tag pair min gaps, per resource and day: for each run of second-tag lessons, the periods
+//!   missing between its start and the nearest first-tag lesson before it;
+//! - max span with one longer day: the weekly sum of excess spans minus one; min resting hours:
+//!   per pair of consecutive days (and last → first when circular), the periods missing from the
+//!   free periods ending the one plus those starting the next (an empty day counts all its periods).
 //!
 //! A soft constraint's penalty is its count times its weight (100 % counts 1.0).
 
@@ -404,6 +417,118 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 }
                 k
             }
+            Kind::OrderedIfSameDay { first, second } => match (pos[*first as usize], pos[*second as usize]) {
+                (Some((da, sa)), Some((db, sb))) => {
+                    u64::from(da == db && sa + usize::from(p.activities[*first as usize].duration) > sb)
+                }
+                _ => 0,
+            },
+            Kind::MaxDaysBetween { activities, max_days } => {
+                let days: Vec<usize> = activities.iter().filter_map(|&a| day_of(a as usize)).collect();
+                let mut k = 0u64;
+                for (x, &da) in days.iter().enumerate() {
+                    for &db in &days[x + 1..] {
+                        k += (da.abs_diff(db) as u64).saturating_sub(u64::from(*max_days));
+                    }
+                }
+                k
+            }
+            Kind::MinSimultaneousInSlots { activities, slots, min, allow_empty } => {
+                let mut per = vec![0u64; ns];
+                for &a in activities {
+                    for x in cells(a as usize) {
+                        per[x] += 1;
+                    }
+                }
+                let set = mark(slots, ns);
+                (0..ns)
+                    .filter(|&x| set[x] && !(per[x] == 0 && *allow_empty))
+                    .map(|x| u64::from(*min).saturating_sub(per[x]))
+                    .sum()
+            }
+            Kind::MaxTotalInSlots { activities, slots, max } => {
+                let set = mark(slots, ns);
+                let inside = activities.iter().filter(|&&a| cells(a as usize).iter().any(|&x| set[x])).count();
+                (inside as u64).saturating_sub(u64::from(*max))
+            }
+            Kind::OccupyMinSlotsFromSelection { activities, slots, min } => {
+                let set = mark(slots, ns);
+                let mut used = vec![false; ns];
+                for &a in activities {
+                    for x in cells(a as usize) {
+                        used[x] = true;
+                    }
+                }
+                let k = (0..ns).filter(|&x| set[x] && used[x]).count() as u64;
+                u64::from(*min).saturating_sub(k)
+            }
+            Kind::TagsNotOverlapping { tags } => {
+                // Per slot, each pair of lessons with listed tags that may not meet.
+                let listed: Vec<Vec<&String>> =
+                    p.activities.iter().map(|a| tags.iter().filter(|t| a.tags.contains(t)).collect()).collect();
+                let mut in_slot: Vec<Vec<usize>> = vec![Vec::new(); ns];
+                for (i, l) in listed.iter().enumerate() {
+                    if !l.is_empty() {
+                        for x in cells(i) {
+                            in_slot[x].push(i);
+                        }
+                    }
+                }
+                let mut k = 0u64;
+                for v in &in_slot {
+                    for (x, &a) in v.iter().enumerate() {
+                        for &b in &v[x + 1..] {
+                            let same_one = listed[a].len() == 1 && listed[b].len() == 1 && listed[a] == listed[b];
+                            k += u64::from(!same_one);
+                        }
+                    }
+                }
+                k
+            }
+            Kind::OnePerPeriodOfAnyDay { activities } => {
+                let mut per_period = vec![0u64; h];
+                for &a in activities {
+                    for x in cells(a as usize) {
+                        per_period[x % h] += 1;
+                    }
+                }
+                per_period.iter().map(|&k| k.saturating_sub(1)).sum()
+            }
+            Kind::TagPairMinGaps { resources, first_tag, second_tag, min_gaps } => {
+                let mut k = 0u64;
+                for &r in resources {
+                    let tagged_grid = |tag: &String| -> Vec<bool> {
+                        let mut g = vec![false; ns];
+                        for (i, act) in p.activities.iter().enumerate() {
+                            let uses = match r {
+                                Resource::Teacher(t) => act.teachers.contains(&t),
+                                Resource::Atom(a) => act.atoms.contains(&a),
+                                Resource::Room(_) => false,
+                            };
+                            if uses && act.tags.contains(tag) {
+                                for x in cells(i) {
+                                    g[x] = true;
+                                }
+                            }
+                        }
+                        g
+                    };
+                    let (first, second) = (tagged_grid(first_tag), tagged_grid(second_tag));
+                    for d in 0..nd {
+                        for q in 0..h {
+                            // The start of a run of second-tag lessons, against the nearest
+                            // first-tag lesson before it.
+                            if !second[d * h + q] || (q > 0 && second[d * h + q - 1]) {
+                                continue;
+                            }
+                            if let Some(last) = (0..q).rev().find(|&e| first[d * h + e]) {
+                                k += u64::from(*min_gaps).saturating_sub((q - last - 1) as u64);
+                            }
+                        }
+                    }
+                }
+                k
+            }
             Kind::ResourceRule { resources, rule } => {
                 let mut k = 0;
                 for &r in resources {
@@ -511,6 +636,35 @@ fn rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) 
                 }
             })
             .sum(),
+        Rule::MaxSpanPerDayOneLonger(m) => {
+            let excess: u64 = (0..nd)
+                .map(|d| {
+                    let first = (0..h).find(|&q| busy(d, q));
+                    let last = (0..h).rev().find(|&q| busy(d, q));
+                    match (first, last) {
+                        (Some(f), Some(l)) => ((l - f + 1) as u64).saturating_sub(u64::from(m)),
+                        _ => 0,
+                    }
+                })
+                .sum();
+            excess.saturating_sub(1)
+        }
+        Rule::MinRestingHours { min, circular } => {
+            let mut k = 0u64;
+            for d in 0..nd {
+                let next = if d + 1 < nd {
+                    d + 1
+                } else if circular {
+                    0
+                } else {
+                    continue;
+                };
+                let end_rest = (0..h).rev().take_while(|&q| !busy(d, q)).count();
+                let start_rest = (0..h).take_while(|&q| !busy(next, q)).count();
+                k += u64::from(min).saturating_sub((end_rest + start_rest) as u64);
+            }
+            k
+        }
         Rule::MaxDaysPerWeek(m) => days().saturating_sub(u64::from(m)),
         Rule::MinDaysPerWeek(m) => u64::from(m).saturating_sub(days()),
         Rule::IntervalMaxDaysPerWeek { start, end, max } => {

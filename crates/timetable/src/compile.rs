@@ -7,7 +7,11 @@ use crate::model::{Kind, Problem, Resource, Rule, Slot};
 /// A constraint the solver must re-evaluate when one of its activities moves.
 #[derive(Debug, Clone)]
 pub(crate) enum DynKind {
-    MinDays { acts: Vec<u32>, min_days: u16, consecutive: bool },
+    MinDays {
+        acts: Vec<u32>,
+        min_days: u16,
+        consecutive: bool,
+    },
     SameTime(Vec<u32>),
     SameDay(Vec<u32>),
     SameHour(Vec<u32>),
@@ -15,12 +19,68 @@ pub(crate) enum DynKind {
     Consecutive(u32, u32),
     Grouped(Vec<u32>),
     Ordered(u32, u32),
-    MinGaps { acts: Vec<u32>, min_gaps: u16 },
-    MaxSimultaneous { acts: Vec<u32>, selected: Vec<bool>, max: u16 },
-    OccupyMax { acts: Vec<u32>, selected: Vec<bool>, max: u16 },
-    Linked { first: u32, second: u32, allowed: Vec<Vec<Slot>> },
-    MaxInTerm { acts: Vec<u32>, days_per_term: u16, max: u16 },
-    OccupyTerms { acts: Vec<u32>, days_per_term: u16, max: u16 },
+    MinGaps {
+        acts: Vec<u32>,
+        min_gaps: u16,
+    },
+    MaxSimultaneous {
+        acts: Vec<u32>,
+        selected: Vec<bool>,
+        max: u16,
+    },
+    OccupyMax {
+        acts: Vec<u32>,
+        selected: Vec<bool>,
+        max: u16,
+    },
+    Linked {
+        first: u32,
+        second: u32,
+        allowed: Vec<Vec<Slot>>,
+    },
+    MaxInTerm {
+        acts: Vec<u32>,
+        days_per_term: u16,
+        max: u16,
+    },
+    OccupyTerms {
+        acts: Vec<u32>,
+        days_per_term: u16,
+        max: u16,
+    },
+    OrderedIfSameDay(u32, u32),
+    MaxDays {
+        acts: Vec<u32>,
+        max_days: u16,
+    },
+    /// Per-slot counters like `MaxSimultaneous`.
+    MinSimultaneous {
+        acts: Vec<u32>,
+        selected: Vec<bool>,
+        min: u16,
+        allow_empty: bool,
+    },
+    /// `cons_aux` counts the activities touching the selection.
+    MaxTotal {
+        acts: Vec<u32>,
+        selected: Vec<bool>,
+        max: u16,
+    },
+    /// Per-slot counters like `OccupyMax`.
+    OccupyMin {
+        acts: Vec<u32>,
+        selected: Vec<bool>,
+        min: u16,
+    },
+    /// `class[a]`: the one listed tag of activity `a` (an index below `ntags`), `ntags` when it
+    /// carries several, `u32::MAX` when none. Counters per slot: `[all tagged, per class...]`.
+    TagsApart {
+        acts: Vec<u32>,
+        class: Vec<u32>,
+        ntags: u32,
+    },
+    /// Counters per period of the day (over all days).
+    OnePerPeriod(Vec<u32>),
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +95,12 @@ pub(crate) struct DynCons {
 pub(crate) enum RuleKind {
     Shape(Rule),
     EndsDay(Vec<u32>),
+    /// Lessons of shadow `second` starting too soon after lessons of shadow `first`.
+    TagGap {
+        first: usize,
+        second: usize,
+        min_gaps: u16,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -124,15 +190,22 @@ impl Compiled {
         let mut shadow_index: std::collections::HashMap<(usize, &str), usize> = std::collections::HashMap::new();
         let mut shadows: Vec<(usize, &str)> = Vec::new();
         for c in &p.constraints {
-            if let Kind::TagRule { resources, tag, .. } = &c.kind {
-                for &r in resources {
-                    let base = match r {
-                        Resource::Teacher(t) => t as usize,
-                        Resource::Atom(a) => nt + a as usize,
-                        Resource::Room(_) => continue,
-                    };
-                    shadow_index.entry((base, tag.as_str())).or_insert_with(|| {
-                        shadows.push((base, tag.as_str()));
+            let (resources, tags): (&Vec<Resource>, Vec<&str>) = match &c.kind {
+                Kind::TagRule { resources, tag, .. } => (resources, vec![tag.as_str()]),
+                Kind::TagPairMinGaps { resources, first_tag, second_tag, .. } => {
+                    (resources, vec![first_tag.as_str(), second_tag.as_str()])
+                }
+                _ => continue,
+            };
+            for &r in resources {
+                let base = match r {
+                    Resource::Teacher(t) => t as usize,
+                    Resource::Atom(a) => nt + a as usize,
+                    Resource::Room(_) => continue,
+                };
+                for &tag in &tags {
+                    shadow_index.entry((base, tag)).or_insert_with(|| {
+                        shadows.push((base, tag));
                         nres + shadows.len() - 1
                     });
                 }
@@ -339,6 +412,69 @@ impl Compiled {
                         }
                     }
                 }
+                Kind::OrderedIfSameDay { first, second } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::OrderedIfSameDay(*first, *second) })
+                }
+                Kind::MaxDaysBetween { activities, max_days } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::MaxDays { acts: activities.clone(), max_days: *max_days },
+                }),
+                Kind::MinSimultaneousInSlots { activities, slots, min, allow_empty } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::MinSimultaneous {
+                        acts: activities.clone(),
+                        selected: mark(slots),
+                        min: *min,
+                        allow_empty: *allow_empty,
+                    },
+                }),
+                Kind::MaxTotalInSlots { activities, slots, max } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::MaxTotal { acts: activities.clone(), selected: mark(slots), max: *max },
+                }),
+                Kind::OccupyMinSlotsFromSelection { activities, slots, min } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::OccupyMin { acts: activities.clone(), selected: mark(slots), min: *min },
+                }),
+                Kind::TagsNotOverlapping { tags } => {
+                    let ntags = tags.len() as u32;
+                    let class: Vec<u32> = p
+                        .activities
+                        .iter()
+                        .map(|a| {
+                            let mut listed = tags.iter().enumerate().filter(|(_, t)| a.tags.contains(t));
+                            match (listed.next(), listed.next()) {
+                                (None, _) => u32::MAX,
+                                (Some((i, _)), None) => i as u32,
+                                _ => ntags,
+                            }
+                        })
+                        .collect();
+                    let acts = (0..n as u32).filter(|&a| class[a as usize] != u32::MAX).collect();
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::TagsApart { acts, class, ntags } })
+                }
+                Kind::OnePerPeriodOfAnyDay { activities } => {
+                    cons.push(DynCons { hard: c.hard, weight: w, kind: DynKind::OnePerPeriod(activities.clone()) })
+                }
+                Kind::TagPairMinGaps { resources, first_tag, second_tag, min_gaps } => {
+                    for &r in resources {
+                        let Some(base) = res_index(r) else { continue };
+                        if let (Some(&first), Some(&second)) = (
+                            shadow_index.get(&(base, first_tag.as_str())),
+                            shadow_index.get(&(base, second_tag.as_str())),
+                        ) {
+                            rules_per_res[base].push(RuleInst {
+                                hard: c.hard,
+                                weight: w,
+                                kind: RuleKind::TagGap { first, second, min_gaps: *min_gaps },
+                            });
+                        }
+                    }
+                }
                 Kind::ResourceRule { resources, rule } => {
                     for &r in resources {
                         if let Some(ri) = res_index(r) {
@@ -362,8 +498,14 @@ impl Compiled {
                 | DynKind::MaxSimultaneous { acts, .. }
                 | DynKind::OccupyMax { acts, .. }
                 | DynKind::MaxInTerm { acts, .. }
-                | DynKind::OccupyTerms { acts, .. } => acts.clone(),
-                DynKind::Consecutive(a, b) | DynKind::Ordered(a, b) => vec![*a, *b],
+                | DynKind::OccupyTerms { acts, .. }
+                | DynKind::MaxDays { acts, .. }
+                | DynKind::MinSimultaneous { acts, .. }
+                | DynKind::MaxTotal { acts, .. }
+                | DynKind::OccupyMin { acts, .. }
+                | DynKind::TagsApart { acts, .. }
+                | DynKind::OnePerPeriod(acts) => acts.clone(),
+                DynKind::Consecutive(a, b) | DynKind::Ordered(a, b) | DynKind::OrderedIfSameDay(a, b) => vec![*a, *b],
                 DynKind::Linked { first, second, .. } => vec![*first, *second],
             };
             let mut acts = acts;

@@ -130,6 +130,18 @@ pub enum Rule {
     MinDaysPerWeek(u16),
     /// At most this many periods from the first to the last lesson of each day (gaps and breaks included).
     MaxSpanPerDay(u16),
+    /// The same, except that one day of the week may be one period longer (FET's "allow one day
+    /// exception of plus one").
+    MaxSpanPerDayOneLonger(u16),
+    /// At least `min` free periods from the last lesson of a day to the first of the next day
+    /// (the free periods at the end of one day plus those at the start of the next; an empty day
+    /// counts all its periods). `circular` also joins the last day of the week to the first.
+    MinRestingHours {
+        /// Minimum free periods.
+        min: u16,
+        /// The week wraps around.
+        circular: bool,
+    },
     /// At most `max` days with a lesson in periods `start..end`.
     IntervalMaxDaysPerWeek {
         /// First period of the interval.
@@ -295,6 +307,75 @@ pub enum Kind {
         /// The rule.
         rule: Rule,
     },
+    /// If both start on the same day, `first` ends before `second` starts.
+    OrderedIfSameDay {
+        /// First activity.
+        first: u32,
+        /// Second activity.
+        second: u32,
+    },
+    /// Any two of the activities are at most `max_days` days apart.
+    MaxDaysBetween {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Maximum distance in days.
+        max_days: u16,
+    },
+    /// In each selected slot at least `min` of the activities take place (or none, if
+    /// `allow_empty`).
+    MinSimultaneousInSlots {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Selected slots.
+        slots: Vec<Slot>,
+        /// Minimum simultaneous.
+        min: u16,
+        /// A selected slot with none of them is fine.
+        allow_empty: bool,
+    },
+    /// At most `max` of the activities occupy any of the selected slots (each counted once).
+    MaxTotalInSlots {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Selected slots.
+        slots: Vec<Slot>,
+        /// Maximum activities.
+        max: u16,
+    },
+    /// The activities together occupy at least `min` of the selected slots.
+    OccupyMinSlotsFromSelection {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Selected slots.
+        slots: Vec<Slot>,
+        /// Minimum occupied slots.
+        min: u16,
+    },
+    /// Lessons carrying different tags of the list never overlap (lessons with the same single
+    /// tag may); a lesson with two of the tags overlaps nothing that carries any of them.
+    TagsNotOverlapping {
+        /// Activity tags.
+        tags: Vec<String>,
+    },
+    /// No two of the activities occupy the same period of the day, even on different days (FET's
+    /// block-planning mode, where a "day" is a teacher or room and a period a block: students are
+    /// in one block at a time).
+    OnePerPeriodOfAnyDay {
+        /// Activities.
+        activities: Vec<u32>,
+    },
+    /// For each listed resource and day, a lesson with `second_tag` that follows a lesson with
+    /// `first_tag` starts at least `min_gaps` periods after it ends.
+    TagPairMinGaps {
+        /// Teachers or atoms, each separately.
+        resources: Vec<Resource>,
+        /// Tag of the earlier lesson.
+        first_tag: String,
+        /// Tag of the later lesson.
+        second_tag: String,
+        /// Minimum periods between them.
+        min_gaps: u16,
+    },
     /// A daily/weekly shape rule for each listed resource (teachers or atoms).
     ResourceRule {
         /// Teachers or atoms the rule applies to, each separately.
@@ -416,7 +497,19 @@ impl Problem {
                 | Kind::NotOverlapping { activities }
                 | Kind::Grouped { activities }
                 | Kind::MinGapsBetween { activities, .. } => acts_ok(activities),
-                Kind::Consecutive { first, second } | Kind::Ordered { first, second } => acts_ok(&[*first, *second]),
+                Kind::Consecutive { first, second }
+                | Kind::Ordered { first, second }
+                | Kind::OrderedIfSameDay { first, second } => acts_ok(&[*first, *second]),
+                Kind::MaxDaysBetween { activities, .. } | Kind::OnePerPeriodOfAnyDay { activities } => {
+                    acts_ok(activities)
+                }
+                Kind::MinSimultaneousInSlots { activities, slots: s, .. }
+                | Kind::MaxTotalInSlots { activities, slots: s, .. }
+                | Kind::OccupyMinSlotsFromSelection { activities, slots: s, .. } => acts_ok(activities) && slots_ok(s),
+                Kind::TagsNotOverlapping { .. } => true,
+                Kind::TagPairMinGaps { resources, .. } => {
+                    resources.iter().all(|r| res_ok(r) && !matches!(r, Resource::Room(_)))
+                }
                 Kind::EndsStudentsDay { activity } => acts_ok(&[*activity]),
                 Kind::MaxSimultaneousInSlots { activities, slots: s, .. }
                 | Kind::OccupyMaxSlotsFromSelection { activities, slots: s, .. } => acts_ok(activities) && slots_ok(s),

@@ -93,7 +93,12 @@ impl<'a> State<'a> {
                 .cons
                 .iter()
                 .map(|k| match k.kind {
-                    DynKind::MaxSimultaneous { .. } | DynKind::OccupyMax { .. } => vec![0; c.ns],
+                    DynKind::MaxSimultaneous { .. }
+                    | DynKind::OccupyMax { .. }
+                    | DynKind::MinSimultaneous { .. }
+                    | DynKind::OccupyMin { .. } => vec![0; c.ns],
+                    DynKind::TagsApart { ntags, .. } => vec![0; c.ns * (ntags as usize + 1)],
+                    DynKind::OnePerPeriod(_) => vec![0; c.h],
                     _ => Vec::new(),
                 })
                 .collect(),
@@ -160,7 +165,11 @@ impl<'a> State<'a> {
                     self.busy[r * c.nd + d] |= 1u64 << (x - d * c.h);
                 }
             }
-            self.update_rules(r, d);
+        }
+        // Rules read other resources' days too (a tag pair reads two shadows), so every busy
+        // mask is updated before any rule is.
+        for &r in &c.res[a] {
+            self.update_rules(r as usize, d);
         }
         self.touch_cons(a, s, du, true);
     }
@@ -191,7 +200,9 @@ impl<'a> State<'a> {
                     self.busy[r * c.nd + d] &= !(1u64 << (x - d * c.h));
                 }
             }
-            self.update_rules(r, d);
+        }
+        for &r in &c.res[a] {
+            self.update_rules(r as usize, d);
         }
         self.touch_cons(a, s, du, false);
     }
@@ -247,6 +258,103 @@ impl<'a> State<'a> {
                     let new = (occupied - i64::from(*max)).max(0);
                     let delta = new - self.cons_cost[ci];
                     self.cons_cost[ci] = new;
+                    let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                    self.add_cost(h, w, self.w_cons[ci], delta);
+                }
+                DynKind::MinSimultaneous { selected, min, allow_empty, .. } => {
+                    let short = |k: u16| if k == 0 && *allow_empty { 0 } else { i64::from(min.saturating_sub(k)) };
+                    let cnt = &mut self.cons_cnt[ci];
+                    let mut delta = 0;
+                    for x in s..s + du {
+                        if !selected[x] {
+                            continue;
+                        }
+                        let before = short(cnt[x]);
+                        if added {
+                            cnt[x] += 1;
+                        } else {
+                            cnt[x] -= 1;
+                        }
+                        delta += short(cnt[x]) - before;
+                    }
+                    self.cons_cost[ci] += delta;
+                    let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                    self.add_cost(h, w, self.w_cons[ci], delta);
+                }
+                DynKind::OccupyMin { selected, min, .. } => {
+                    let cnt = &mut self.cons_cnt[ci];
+                    let mut occupied = self.cons_aux[ci];
+                    for x in s..s + du {
+                        if !selected[x] {
+                            continue;
+                        }
+                        if added {
+                            cnt[x] += 1;
+                            occupied += i64::from(cnt[x] == 1);
+                        } else {
+                            cnt[x] -= 1;
+                            occupied -= i64::from(cnt[x] == 0);
+                        }
+                    }
+                    self.cons_aux[ci] = occupied;
+                    let new = (i64::from(*min) - occupied).max(0);
+                    let delta = new - self.cons_cost[ci];
+                    self.cons_cost[ci] = new;
+                    let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                    self.add_cost(h, w, self.w_cons[ci], delta);
+                }
+                DynKind::MaxTotal { selected, max, .. } => {
+                    if (s..s + du).any(|x| selected[x]) {
+                        self.cons_aux[ci] += if added { 1 } else { -1 };
+                        let new = (self.cons_aux[ci] - i64::from(*max)).max(0);
+                        let delta = new - self.cons_cost[ci];
+                        self.cons_cost[ci] = new;
+                        let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                        self.add_cost(h, w, self.w_cons[ci], delta);
+                    }
+                }
+                DynKind::TagsApart { class, ntags, .. } => {
+                    let stride = *ntags as usize + 1;
+                    let own = class[a];
+                    let cnt = &mut self.cons_cnt[ci];
+                    let mut delta = 0i64;
+                    for x in s..s + du {
+                        let row = &mut cnt[x * stride..(x + 1) * stride];
+                        if !added {
+                            row[0] -= 1;
+                            if own < *ntags {
+                                row[own as usize + 1] -= 1;
+                            }
+                        }
+                        // Lessons in this slot whose tags differ from this one's.
+                        let same = if own < *ntags { row[own as usize + 1] } else { 0 };
+                        let clashes = i64::from(row[0] - same);
+                        delta += if added { clashes } else { -clashes };
+                        if added {
+                            row[0] += 1;
+                            if own < *ntags {
+                                row[own as usize + 1] += 1;
+                            }
+                        }
+                    }
+                    self.cons_cost[ci] += delta;
+                    let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                    self.add_cost(h, w, self.w_cons[ci], delta);
+                }
+                DynKind::OnePerPeriod(_) => {
+                    let cnt = &mut self.cons_cnt[ci];
+                    let mut delta = 0;
+                    for x in s..s + du {
+                        let q = x % c.h;
+                        if added {
+                            cnt[q] += 1;
+                            delta += i64::from(cnt[q] > 1);
+                        } else {
+                            delta -= i64::from(cnt[q] > 1);
+                            cnt[q] -= 1;
+                        }
+                    }
+                    self.cons_cost[ci] += delta;
                     let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
                     self.add_cost(h, w, self.w_cons[ci], delta);
                 }
@@ -366,8 +474,37 @@ impl<'a> State<'a> {
                 }
                 (used.iter().filter(|&&u| u).count() as i64 - i64::from(*max)).max(0)
             }
+            DynKind::OrderedIfSameDay(a, b) => match (self.pos(*a), self.pos(*b)) {
+                (Some((da, qa, ua)), Some((db, qb, _))) => i64::from(da == db && qa + ua > qb),
+                _ => 0,
+            },
+            DynKind::MaxDays { acts, max_days } => {
+                let mut k = 0i64;
+                for (i, &a) in acts.iter().enumerate() {
+                    let Some((da, _, _)) = self.pos(a) else { continue };
+                    for &b in &acts[i + 1..] {
+                        let Some((db, _, _)) = self.pos(b) else { continue };
+                        k += (da.abs_diff(db) as i64 - i64::from(*max_days)).max(0);
+                    }
+                }
+                k
+            }
+            // Only called on an empty grid (the counters are all zero): every selected slot is
+            // empty, and nothing is occupied yet.
+            DynKind::MinSimultaneous { selected, min, allow_empty, .. } => {
+                if *allow_empty {
+                    0
+                } else {
+                    selected.iter().filter(|&&x| x).count() as i64 * i64::from(*min)
+                }
+            }
+            DynKind::OccupyMin { min, .. } => i64::from(*min),
             // Kept incrementally in `touch_cons`.
-            DynKind::MaxSimultaneous { .. } | DynKind::OccupyMax { .. } => self.cons_cost[ci],
+            DynKind::MaxSimultaneous { .. }
+            | DynKind::OccupyMax { .. }
+            | DynKind::MaxTotal { .. }
+            | DynKind::TagsApart { .. }
+            | DynKind::OnePerPeriod(_) => self.cons_cost[ci],
         }
     }
 
@@ -436,12 +573,50 @@ impl<'a> State<'a> {
                         let span = if m == 0 { 0 } else { (last - first + 1) as i32 };
                         ((span - i32::from(x)).max(0), 0)
                     }
+                    Rule::MaxSpanPerDayOneLonger(x) => {
+                        let span = if m == 0 { 0 } else { (last - first + 1) as i32 };
+                        (0, (span - i32::from(x)).max(0))
+                    }
+                    Rule::MinRestingHours { min, circular } => {
+                        // A day's value is the rest between it and the next day: both pairs
+                        // that include day `d` change.
+                        let prev = if d > 0 {
+                            Some(d - 1)
+                        } else if circular && c.nd > 1 {
+                            Some(c.nd - 1)
+                        } else {
+                            None
+                        };
+                        if let Some(p) = prev {
+                            let v = self.resting_shortfall(r, p, min, circular);
+                            self.store_rule_day(ri, p, [v, 0]);
+                        }
+                        (self.resting_shortfall(r, d, min, circular), 0)
+                    }
                     Rule::MaxDaysPerWeek(_) | Rule::MinDaysPerWeek(_) => (0, i32::from(m != 0)),
                     Rule::IntervalMaxDaysPerWeek { start, end, .. } => {
                         let mask = (u64::MAX << start) & (u64::MAX >> (64 - u32::from(end)));
                         (0, i32::from(m & mask != 0))
                     }
                 },
+                RuleKind::TagGap { first, second, min_gaps } => {
+                    let a = self.busy[first * c.nd + d];
+                    let b = self.busy[second * c.nd + d];
+                    // Each run of second-tag lessons starts after the nearest first-tag lesson.
+                    let starts = b & !(b << 1);
+                    let mut k = 0;
+                    let mut rest = starts;
+                    while rest != 0 {
+                        let sb = rest.trailing_zeros() as usize;
+                        rest &= rest - 1;
+                        let before = a & ((1u64 << sb) - 1);
+                        if before != 0 {
+                            let last_a = 63 - before.leading_zeros() as usize;
+                            k += (i32::from(*min_gaps) - (sb - last_a - 1) as i32).max(0);
+                        }
+                    }
+                    (k, 0)
+                }
                 RuleKind::EndsDay(acts) => {
                     let mut k = 0;
                     for &a in acts {
@@ -455,30 +630,55 @@ impl<'a> State<'a> {
                     (k, 0)
                 }
             };
-            let slot = &mut self.day_vals[ri * c.nd + d];
-            let old = *slot;
-            if old == [sep, agg] {
-                continue;
-            }
-            *slot = [sep, agg];
-            let sums = &mut self.rule_sums[ri];
-            sums[0] += sep - old[0];
-            sums[1] += agg - old[1];
-            let (s0, s1) = (sums[0], sums[1]);
-            let weekly = match &rule.kind {
-                RuleKind::Shape(Rule::MaxGapsPerWeek(x))
-                | RuleKind::Shape(Rule::EarlyMaxBeginningsAtSecondHour(x))
-                | RuleKind::Shape(Rule::MaxDaysPerWeek(x)) => (s1 - i32::from(*x)).max(0),
-                RuleKind::Shape(Rule::MinDaysPerWeek(x)) => (i32::from(*x) - s1).max(0),
-                RuleKind::Shape(Rule::IntervalMaxDaysPerWeek { max, .. }) => (s1 - i32::from(*max)).max(0),
-                _ => 0,
-            };
-            let new = i64::from(s0 + weekly);
-            let delta = new - self.rule_cost[ri];
-            self.rule_cost[ri] = new;
-            let (h, w) = (rule.hard, rule.weight);
-            self.add_cost(h, w, self.w_rule[ri], delta);
+            self.store_rule_day(ri, d, [sep, agg]);
         }
+    }
+
+    /// Records rule `ri`'s values for day `d` and updates its cost.
+    fn store_rule_day(&mut self, ri: usize, d: usize, vals: [i32; 2]) {
+        let c = self.c;
+        let rule = &c.rules[ri];
+        let slot = &mut self.day_vals[ri * c.nd + d];
+        let old = *slot;
+        if old == vals {
+            return;
+        }
+        *slot = vals;
+        let sums = &mut self.rule_sums[ri];
+        sums[0] += vals[0] - old[0];
+        sums[1] += vals[1] - old[1];
+        let (s0, s1) = (sums[0], sums[1]);
+        let weekly = match &rule.kind {
+            RuleKind::Shape(Rule::MaxGapsPerWeek(x))
+            | RuleKind::Shape(Rule::EarlyMaxBeginningsAtSecondHour(x))
+            | RuleKind::Shape(Rule::MaxDaysPerWeek(x)) => (s1 - i32::from(*x)).max(0),
+            RuleKind::Shape(Rule::MinDaysPerWeek(x)) => (i32::from(*x) - s1).max(0),
+            RuleKind::Shape(Rule::IntervalMaxDaysPerWeek { max, .. }) => (s1 - i32::from(*max)).max(0),
+            // One day may be one period too long.
+            RuleKind::Shape(Rule::MaxSpanPerDayOneLonger(_)) => (s1 - 1).max(0),
+            _ => 0,
+        };
+        let new = i64::from(s0 + weekly);
+        let delta = new - self.rule_cost[ri];
+        self.rule_cost[ri] = new;
+        let (h, w) = (rule.hard, rule.weight);
+        self.add_cost(h, w, self.w_rule[ri], delta);
+    }
+
+    /// How many periods of rest resource `r` lacks between day `d` and the next day.
+    fn resting_shortfall(&self, r: usize, d: usize, min: u16, circular: bool) -> i32 {
+        let c = self.c;
+        let next = if d + 1 < c.nd {
+            d + 1
+        } else if circular {
+            0
+        } else {
+            return 0;
+        };
+        let (m, n) = (self.busy[r * c.nd + d], self.busy[r * c.nd + next]);
+        let end_rest = if m == 0 { c.h } else { m.leading_zeros() as usize - (64 - c.h) };
+        let start_rest = if n == 0 { c.h } else { n.trailing_zeros() as usize };
+        (i32::from(min) - (end_rest + start_rest) as i32).max(0)
     }
 
     /// Best room for `a` starting at `s` (with `a` itself off the grid): (candidate index, hard, soft).
@@ -1123,7 +1323,12 @@ mod tests {
                 atoms: vec![(i / 2) % 2],
                 duration: 1 + (i % 3 == 0) as u16,
                 size: 10,
-                tags: if i % 3 == 1 { vec!["lab".into()] } else { vec![] },
+                tags: match i % 4 {
+                    1 => vec!["lab".into()],
+                    2 => vec!["x".into()],
+                    3 => vec!["lab".into(), "x".into()],
+                    _ => vec![],
+                },
                 ..Activity::default()
             });
         }
@@ -1173,6 +1378,39 @@ mod tests {
             c(false, Kind::ResourceRule { resources: vec![Resource::Atom(1)], rule: Rule::MaxSpanPerDay(3) }),
             c(true, Kind::MaxInATerm { activities: (0..12).step_by(2).collect(), days_per_term: 1, max: 2 }),
             c(false, Kind::OccupyMaxTerms { activities: vec![1, 4, 7], days_per_term: 2, max: 1 }),
+            c(
+                true,
+                Kind::MinSimultaneousInSlots {
+                    activities: (0..12).collect(),
+                    slots: vec![0, 3, 8],
+                    min: 2,
+                    allow_empty: true,
+                },
+            ),
+            c(false, Kind::MaxTotalInSlots { activities: (0..12).collect(), slots: vec![1, 2, 6], max: 1 }),
+            c(true, Kind::OccupyMinSlotsFromSelection { activities: (0..6).collect(), slots: vec![4, 9, 14], min: 2 }),
+            c(false, Kind::TagsNotOverlapping { tags: vec!["lab".into(), "x".into()] }),
+            c(true, Kind::OnePerPeriodOfAnyDay { activities: vec![0, 3, 5, 8] }),
+            c(
+                false,
+                Kind::TagPairMinGaps {
+                    resources: vec![Resource::Teacher(0), Resource::Atom(1)],
+                    first_tag: "lab".into(),
+                    second_tag: "x".into(),
+                    min_gaps: 1,
+                },
+            ),
+            c(
+                true,
+                Kind::ResourceRule {
+                    resources: vec![Resource::Atom(0)],
+                    rule: Rule::MinRestingHours { min: 4, circular: true },
+                },
+            ),
+            c(
+                false,
+                Kind::ResourceRule { resources: vec![Resource::Teacher(1)], rule: Rule::MaxSpanPerDayOneLonger(2) },
+            ),
         ];
         p
     }

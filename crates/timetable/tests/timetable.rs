@@ -65,7 +65,13 @@ fn generated(seed: u64, classes: usize, all_kinds: bool) -> Problem {
                     id: p.activities.len() as u32 + 1,
                     subject: subject.to_string(),
                     // Science and sport lessons carry a tag for the activity-tag rules.
-                    tags: if si >= 3 { vec!["lab".to_string()] } else { vec![] },
+                    // (English lessons are talks, sport is a lab too, for the tag constraints.)
+                    tags: match si {
+                        2 => vec!["talk".to_string()],
+                        3 => vec!["lab".to_string()],
+                        4 => vec!["lab".to_string(), "sport".to_string()],
+                        _ => vec![],
+                    },
                     teachers: vec![t as u32],
                     students: vec![c as u32],
                     atoms: vec![c as u32],
@@ -220,6 +226,75 @@ fn generated(seed: u64, classes: usize, all_kinds: bool) -> Problem {
             Kind::OccupyMaxTerms { activities: (0..n).step_by(7).collect(), days_per_term: 2, max: 1 },
         ));
         p.constraints.push(every(Rule::MinDaysPerWeek(5), "min days", true));
+        p.constraints.push(every(Rule::MaxSpanPerDayOneLonger(4), "span, one day longer", true));
+        p.constraints.push(every(Rule::MinRestingHours { min: 5, circular: true }, "rest circular", true));
+        p.constraints.push(every(Rule::MinRestingHours { min: 3, circular: false }, "rest", false));
+        // Distinct activities (a list names each activity once, as FET's do).
+        let picks = |g: &mut Lcg, k: usize| {
+            let mut v: Vec<u32> = (0..k).map(|_| pick(g)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let later = vec![
+            soft(40_000, "ordered if same day", Kind::OrderedIfSameDay { first: pick(&mut g), second: pick(&mut g) }),
+            soft(40_000, "max days between", Kind::MaxDaysBetween { activities: picks(&mut g, 3), max_days: 2 }),
+            soft(
+                40_000,
+                "min simultaneous",
+                Kind::MinSimultaneousInSlots {
+                    activities: (0..n).step_by(2).collect(),
+                    slots: slots(&[(0, 0), (0, 1), (1, 3), (4, 4)]),
+                    min: 2,
+                    allow_empty: false,
+                },
+            ),
+            soft(
+                40_000,
+                "min simultaneous or none",
+                Kind::MinSimultaneousInSlots {
+                    activities: (1..n).step_by(3).collect(),
+                    slots: (0..(nd * h) as u16).step_by(3).collect(),
+                    min: 3,
+                    allow_empty: true,
+                },
+            ),
+            soft(
+                40_000,
+                "max total",
+                Kind::MaxTotalInSlots {
+                    activities: (0..n).step_by(2).collect(),
+                    slots: slots(&[(0, 0), (1, 1), (1, 2), (3, 5)]),
+                    max: 2,
+                },
+            ),
+            soft(
+                40_000,
+                "occupy min",
+                Kind::OccupyMinSlotsFromSelection {
+                    activities: (0..n).step_by(4).collect(),
+                    slots: slots(&[(0, 6), (1, 6), (2, 5), (3, 6), (4, 6)]),
+                    min: 4,
+                },
+            ),
+            soft(
+                40_000,
+                "tags apart",
+                Kind::TagsNotOverlapping { tags: vec!["lab".into(), "talk".into(), "sport".into()] },
+            ),
+            soft(40_000, "one per period", Kind::OnePerPeriodOfAnyDay { activities: picks(&mut g, 6) }),
+            soft(
+                30_000,
+                "talk then lab",
+                Kind::TagPairMinGaps {
+                    resources: everyone.clone(),
+                    first_tag: "talk".into(),
+                    second_tag: "lab".into(),
+                    min_gaps: 2,
+                },
+            ),
+        ];
+        p.constraints.extend(later);
         p.constraints.push(every(Rule::IntervalMaxDaysPerWeek { start: 5, end: 7, max: 2 }, "afternoons", true));
     }
     p
@@ -668,7 +743,7 @@ fn real_fet_examples_import_or_are_refused_by_name() {
         }
     }
     println!("{imported} imported, {refused} refused by name");
-    assert!(imported >= 103, "only {imported} of 208 instances import");
+    assert!(imported >= 113, "only {imported} of 208 instances import");
 }
 
 /// A one-teacher, one-class FET document: `acts` are (id, tag) lessons of one period each.
@@ -817,4 +892,277 @@ fn fet_terms_mode_max_in_a_term_and_occupy_max_terms() {
         }
         other => panic!("expected bad input, got {other:?}"),
     }
+}
+
+/// A FET document with teachers Ann/Bob/Cat, years Y1/Y2/Y3, tags Lab/Talk and one-period
+/// lessons `(id, teacher, students, tag)` (an empty field is left out).
+fn fet_doc(head: &str, days: usize, hours: usize, acts: &[(u32, &str, &str, &str)], constraints: &str) -> String {
+    let days_xml: String = (1..=days).map(|d| format!("<Day><Name>D{d}</Name></Day>")).collect();
+    let hours_xml: String = (1..=hours).map(|q| format!("<Hour><Name>H{q}</Name></Hour>")).collect();
+    let acts_xml: String = acts
+        .iter()
+        .map(|(id, teacher, students, tag)| {
+            let opt = |el: &str, v: &str| if v.is_empty() { String::new() } else { format!("<{el}>{v}</{el}>") };
+            format!(
+                "<Activity>{}<Subject>S</Subject>{}{}<Duration>1</Duration><Total_Duration>1</Total_Duration><Id>{id}</Id><Activity_Group_Id>0</Activity_Group_Id><Active>true</Active></Activity>\n",
+                opt("Teacher", teacher),
+                opt("Activity_Tag", tag),
+                opt("Students", students)
+            )
+        })
+        .collect();
+    let years: String = ["Y1", "Y2", "Y3"]
+        .iter()
+        .map(|y| format!("<Year><Name>{y}</Name><Number_of_Students>30</Number_of_Students></Year>"))
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+{head}
+<Institution_Name>Tiny</Institution_Name>
+<Days_List><Number_of_Days>{days}</Number_of_Days>{days_xml}</Days_List>
+<Hours_List><Number_of_Hours>{hours}</Number_of_Hours>{hours_xml}</Hours_List>
+<Subjects_List><Subject><Name>S</Name></Subject></Subjects_List>
+<Activity_Tags_List><Activity_Tag><Name>Lab</Name></Activity_Tag><Activity_Tag><Name>Talk</Name></Activity_Tag></Activity_Tags_List>
+<Teachers_List><Teacher><Name>Ann</Name></Teacher><Teacher><Name>Bob</Name></Teacher><Teacher><Name>Cat</Name></Teacher></Teachers_List>
+<Students_List>{years}</Students_List>
+<Activities_List>
+{acts_xml}</Activities_List>
+<Rooms_List></Rooms_List>
+<Time_Constraints_List>
+<ConstraintBasicCompulsoryTime><Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintBasicCompulsoryTime>
+{constraints}
+</Time_Constraints_List>
+<Space_Constraints_List></Space_Constraints_List>
+</fet>
+"#
+    )
+}
+
+fn doc_problem(head: &str, days: usize, hours: usize, acts: &[(u32, &str, &str, &str)], c: &str) -> Problem {
+    fet::import(&fet_doc(head, days, hours, acts, c), ImportOptions::default()).unwrap().problem
+}
+
+fn pin(id: u32, day: usize, hour: usize) -> String {
+    format!(
+        "<ConstraintActivityPreferredStartingTime><Weight_Percentage>100</Weight_Percentage><Activity_Id>{id}</Activity_Id><Preferred_Day>D{day}</Preferred_Day><Preferred_Hour>H{hour}</Preferred_Hour><Active>true</Active></ConstraintActivityPreferredStartingTime>"
+    )
+}
+
+fn ids(v: &[u32]) -> String {
+    let list: String = v.iter().map(|i| format!("<Activity_Id>{i}</Activity_Id>")).collect();
+    format!("<Number_of_Activities>{}</Number_of_Activities>{list}", v.len())
+}
+
+fn selected(slots: &[(usize, usize)]) -> String {
+    let list: String = slots
+        .iter()
+        .map(|(d, q)| format!("<Selected_Time_Slot><Selected_Day>D{d}</Selected_Day><Selected_Hour>H{q}</Selected_Hour></Selected_Time_Slot>"))
+        .collect();
+    format!("<Number_of_Selected_Time_Slots>{}</Number_of_Selected_Time_Slots>{list}", slots.len())
+}
+
+#[test]
+fn fet_min_resting_hours_binds_and_wraps_when_circular() {
+    // Two days of four periods. A lesson in the last period of day 1 leaves no rest before any
+    // lesson on day 2, so with 4 resting hours the other lesson goes on day 1 too.
+    let acts = [(1, "Ann", "Y1", ""), (2, "Ann", "Y1", "")];
+    for who in [
+        "<ConstraintTeacherMinRestingHours><Weight_Percentage>100</Weight_Percentage><Teacher_Name>Ann</Teacher_Name>",
+        "<ConstraintTeachersMinRestingHours><Weight_Percentage>100</Weight_Percentage>",
+        "<ConstraintStudentsMinRestingHours><Weight_Percentage>100</Weight_Percentage>",
+        "<ConstraintStudentsSetMinRestingHours><Weight_Percentage>100</Weight_Percentage><Students>Y1</Students>",
+    ] {
+        let close = &who[1..who.find('>').unwrap()];
+        let c = format!(
+            "{who}<Minimum_Resting_Hours>4</Minimum_Resting_Hours><Circular>false</Circular><Active>true</Active></{close}>{}",
+            pin(1, 1, 4)
+        );
+        let p = doc_problem(OFFICIAL, 2, 4, &acts, &c);
+        assert!(matches!(
+            p.constraints[0].kind,
+            Kind::ResourceRule { rule: Rule::MinRestingHours { min: 4, circular: false }, .. }
+        ));
+        let s = solved(&p);
+        assert!(s[1] < 4, "the second lesson on day 1: {s:?}");
+        assert_eq!(hard_count(&p, &[3, 4]), 4, "{close}: no rest at all between the days");
+        assert_eq!(hard_count(&p, &[3, 7]), 1, "three free periods before the last one of day 2");
+    }
+    // Circular: the last day is followed by the first.
+    let c = |circular: bool| {
+        format!(
+            "<ConstraintTeachersMinRestingHours><Weight_Percentage>100</Weight_Percentage><Minimum_Resting_Hours>2</Minimum_Resting_Hours><Circular>{circular}</Circular><Active>true</Active></ConstraintTeachersMinRestingHours>"
+        )
+    };
+    assert_eq!(hard_count(&doc_problem(OFFICIAL, 2, 4, &acts, &c(false)), &[0, 7]), 0);
+    assert_eq!(
+        hard_count(&doc_problem(OFFICIAL, 2, 4, &acts, &c(true)), &[0, 7]),
+        2,
+        "day 2 ends last, day 1 starts first"
+    );
+    let p = doc_problem(OFFICIAL, 2, 4, &acts, &format!("{}{}", c(true), pin(1, 1, 1)));
+    let s = solved(&p);
+    assert!(s[1] < 4 || s[1] < 7, "{s:?}");
+    assert_eq!(hard_count(&p, &s), 0);
+}
+
+#[test]
+fn fet_teachers_max_span_per_day_with_one_longer_day() {
+    let acts: Vec<(u32, &str, &str, &str)> = (1..=4).map(|i| (i, "Ann", "", "")).collect();
+    let c = |allow: bool| {
+        format!(
+            "<ConstraintTeachersMaxSpanPerDay><Weight_Percentage>100</Weight_Percentage><Max_Span>2</Max_Span><Allow_One_Day_Exception_of_Plus_One>{allow}</Allow_One_Day_Exception_of_Plus_One><Active>true</Active></ConstraintTeachersMaxSpanPerDay>{}{}",
+            pin(1, 1, 1),
+            pin(2, 1, 3)
+        )
+    };
+    let strict = doc_problem(OFFICIAL, 2, 4, &acts, &c(false));
+    let lenient = doc_problem(OFFICIAL, 2, 4, &acts, &c(true));
+    // Day 1 spans 3 periods, day 2 spans 2.
+    assert_eq!(hard_count(&strict, &[0, 2, 4, 5]), 1);
+    assert_eq!(hard_count(&lenient, &[0, 2, 4, 5]), 0, "one day may be one period longer");
+    assert_eq!(hard_count(&lenient, &[0, 2, 4, 6]), 1, "but only one day");
+    assert_eq!(hard_count(&lenient, &[0, 2, 4, 7]), 2, "and only by one period: day 2 is two too long");
+    let s = solved(&lenient);
+    assert_eq!(hard_count(&lenient, &s), 0);
+    assert_eq!(hard_count(&strict, &s), 1, "the pins make day 1 one period too long");
+    let teacher = c(true).replace(
+        "ConstraintTeachersMaxSpanPerDay><Weight_Percentage>100</Weight_Percentage>",
+        "ConstraintTeacherMaxSpanPerDay><Weight_Percentage>100</Weight_Percentage><Teacher_Name>Ann</Teacher_Name>",
+    );
+    let p = doc_problem(
+        OFFICIAL,
+        2,
+        4,
+        &acts,
+        &teacher.replace("</ConstraintTeachersMaxSpanPerDay>", "</ConstraintTeacherMaxSpanPerDay>"),
+    );
+    assert!(matches!(p.constraints[0].kind, Kind::ResourceRule { rule: Rule::MaxSpanPerDayOneLonger(2), .. }));
+}
+
+#[test]
+fn fet_ordered_if_same_day_and_max_days_between() {
+    let acts = [(1, "Ann", "", ""), (2, "Bob", "", "")];
+    let c = "<ConstraintTwoActivitiesOrderedIfSameDay><Weight_Percentage>100</Weight_Percentage><First_Activity_Id>1</First_Activity_Id><Second_Activity_Id>2</Second_Activity_Id><Active>true</Active></ConstraintTwoActivitiesOrderedIfSameDay>";
+    let p = doc_problem(OFFICIAL, 2, 3, &acts, &format!("{c}{}", pin(2, 1, 1)));
+    let s = solved(&p);
+    assert!(s[0] >= 3, "the first cannot precede the second on day 1, so it goes to day 2: {s:?}");
+    assert_eq!(hard_count(&p, &[1, 0]), 1);
+    assert_eq!(hard_count(&p, &[0, 0]), 1, "overlapping is not before");
+    assert_eq!(hard_count(&p, &[4, 0]), 0, "another day is fine");
+
+    let acts = [(1, "Ann", "", ""), (2, "Ann", "", "")];
+    let c = format!(
+        "<ConstraintMaxDaysBetweenActivities><Weight_Percentage>100</Weight_Percentage>{}<MaxDays>1</MaxDays><Active>true</Active></ConstraintMaxDaysBetweenActivities>{}",
+        ids(&[1, 2]),
+        pin(1, 1, 1)
+    );
+    let p = doc_problem(OFFICIAL, 3, 1, &acts, &c);
+    assert_eq!(solved(&p), vec![0, 1]);
+    assert_eq!(hard_count(&p, &[0, 2]), 1, "two days apart");
+}
+
+#[test]
+fn fet_selected_slot_counts_min_simultaneous_max_total_occupy_min() {
+    // Three lessons that may overlap: at least two at once wherever any is held.
+    let free = [(1, "Ann", "Y1", ""), (2, "Bob", "Y2", ""), (3, "Cat", "Y3", "")];
+    let c = |allow: bool| {
+        format!(
+            "<ConstraintActivitiesMinSimultaneousInSelectedTimeSlots><Weight_Percentage>100</Weight_Percentage>{}{}<Min_Number_of_Simultaneous_Activities>2</Min_Number_of_Simultaneous_Activities><Allow_Empty_Slots>{allow}</Allow_Empty_Slots><Active>true</Active></ConstraintActivitiesMinSimultaneousInSelectedTimeSlots>",
+            ids(&[1, 2, 3]),
+            selected(&[(1, 1), (2, 1)])
+        )
+    };
+    let p = doc_problem(OFFICIAL, 2, 1, &free, &c(true));
+    let s = solved(&p);
+    assert!(s.iter().all(|&x| x == s[0]), "all three together: {s:?}");
+    assert_eq!(hard_count(&p, &[0, 0, 1]), 1, "one lesson alone on day 2");
+    let p = doc_problem(OFFICIAL, 2, 1, &free, &c(false));
+    assert_eq!(hard_count(&p, &[0, 0, 0]), 2, "day 2 may not be empty");
+    assert_eq!(hard_count(&p, &[0, 0, 1]), 1);
+
+    // Ann's three lessons: at most one of them on day 1.
+    let ann = [(1, "Ann", "", ""), (2, "Ann", "", ""), (3, "Ann", "", "")];
+    let c = format!(
+        "<ConstraintMaxTotalActivitiesFromSetInSelectedTimeSlots><Weight_Percentage>100</Weight_Percentage>{}{}<Max_Total_Number_of_Activities>1</Max_Total_Number_of_Activities><Active>true</Active></ConstraintMaxTotalActivitiesFromSetInSelectedTimeSlots>",
+        ids(&[1, 2, 3]),
+        selected(&[(1, 1), (1, 2)])
+    );
+    let p = doc_problem(OFFICIAL, 2, 2, &ann, &c);
+    let s = solved(&p);
+    assert!(s.iter().filter(|&&x| x < 2).count() <= 1, "{s:?}");
+    assert_eq!(hard_count(&p, &[0, 1, 2]), 1);
+
+    // Two lessons must occupy both periods of day 2.
+    let c = format!(
+        "<ConstraintActivitiesOccupyMinTimeSlotsFromSelection><Weight_Percentage>100</Weight_Percentage>{}{}<Min_Number_of_Occupied_Time_Slots>2</Min_Number_of_Occupied_Time_Slots><Active>true</Active></ConstraintActivitiesOccupyMinTimeSlotsFromSelection>",
+        ids(&[1, 2]),
+        selected(&[(2, 1), (2, 2)])
+    );
+    let p = doc_problem(OFFICIAL, 2, 2, &ann[..2], &c);
+    let mut s = solved(&p);
+    s.sort_unstable();
+    assert_eq!(s, vec![2, 3]);
+    assert_eq!(hard_count(&p, &[0, 2]), 1);
+}
+
+#[test]
+fn fet_activity_tags_not_overlapping_and_ordered_tag_pair_gaps() {
+    let acts = [(1, "Ann", "Y1", "Lab"), (2, "Bob", "Y2", "Talk"), (3, "Cat", "Y3", "Lab")];
+    let c = "<ConstraintActivityTagsNotOverlapping><Weight_Percentage>100</Weight_Percentage><Number_of_Activity_Tags>2</Number_of_Activity_Tags><Activity_Tag>Lab</Activity_Tag><Activity_Tag>Talk</Activity_Tag><Active>true</Active></ConstraintActivityTagsNotOverlapping>";
+    let p = doc_problem(OFFICIAL, 1, 2, &acts, c);
+    let s = solved(&p);
+    assert_ne!(s[1], s[0]);
+    assert_ne!(s[1], s[2]);
+    assert_eq!(hard_count(&p, &[0, 0, 0]), 2, "the talk meets both labs");
+    assert_eq!(hard_count(&p, &[0, 1, 0]), 0, "two labs may meet");
+
+    // Y1: a talk after a lab needs a free period between them.
+    let acts = [(1, "Ann", "Y1", "Lab"), (2, "Bob", "Y1", "Talk")];
+    let tail = "<First_Activity_Tag>Lab</First_Activity_Tag><Second_Activity_Tag>Talk</Second_Activity_Tag><MinGaps>1</MinGaps><Active>true</Active>";
+    for (open, close) in [
+        (
+            "<ConstraintStudentsMinGapsBetweenOrderedPairOfActivityTags><Weight_Percentage>100</Weight_Percentage>",
+            "ConstraintStudentsMinGapsBetweenOrderedPairOfActivityTags",
+        ),
+        (
+            "<ConstraintStudentsSetMinGapsBetweenOrderedPairOfActivityTags><Weight_Percentage>100</Weight_Percentage><Students>Y1</Students>",
+            "ConstraintStudentsSetMinGapsBetweenOrderedPairOfActivityTags",
+        ),
+    ] {
+        let p = doc_problem(OFFICIAL, 1, 3, &acts, &format!("{open}{tail}</{close}>{}", pin(1, 1, 2)));
+        let s = solved(&p);
+        assert_eq!(s[1], 0, "the talk before the lab: {s:?}");
+        assert_eq!(hard_count(&p, &[1, 2]), 1, "{close}: the talk right after the lab");
+        assert_eq!(hard_count(&p, &[1, 0]), 0);
+    }
+    let acts = [(1, "Ann", "Y1", "Lab"), (2, "Ann", "Y2", "Talk")];
+    for (open, close) in [
+        (
+            "<ConstraintTeacherMinGapsBetweenOrderedPairOfActivityTags><Weight_Percentage>100</Weight_Percentage><Teacher>Ann</Teacher>",
+            "ConstraintTeacherMinGapsBetweenOrderedPairOfActivityTags",
+        ),
+        (
+            "<ConstraintTeachersMinGapsBetweenOrderedPairOfActivityTags><Weight_Percentage>100</Weight_Percentage>",
+            "ConstraintTeachersMinGapsBetweenOrderedPairOfActivityTags",
+        ),
+    ] {
+        let p = doc_problem(OFFICIAL, 1, 3, &acts, &format!("{open}{tail}</{close}>"));
+        assert_eq!(hard_count(&p, &[0, 1]), 1, "{close}");
+        assert_eq!(hard_count(&p, &[0, 2]), 0);
+        assert_eq!(hard_count(&p, &solved(&p)), 0);
+    }
+}
+
+#[test]
+fn fet_block_planning_students_take_one_block_at_a_time() {
+    // Days stand for teachers and periods for blocks: Y1's two lessons may not share a block,
+    // even on different "days" (FET 6.8.5 refuses D1 H1 + D2 H1 and accepts D1 H1 + D2 H2).
+    let acts = [(1, "", "Y1", ""), (2, "", "Y1", "")];
+    for head in [r#"<fet version="6.8.5"><Mode>Block_Planning</Mode>"#, r#"<fet version="5.44.4-bp">"#] {
+        let p = doc_problem(head, 2, 2, &acts, &pin(1, 1, 1));
+        let s = solved(&p);
+        assert_eq!(s[1] % 2, 1, "the other block: {s:?}");
+        assert_eq!(hard_count(&p, &[0, 2]), 1, "same block on two days");
+    }
+    assert_eq!(hard_count(&doc_problem(OFFICIAL, 2, 2, &acts, ""), &[0, 2]), 0, "the official mode allows it");
 }

@@ -85,6 +85,43 @@ pub const SUPPORTED_CONSTRAINTS: &[(&str, &str)] = &[
     ("ConstraintStudentsSetActivityTagMaxHoursContinuously", "students set: max hours in a row of lessons with a tag"),
     ("ConstraintStudentsMaxSpanPerDay", "all students: max periods from first to last lesson of a day"),
     ("ConstraintStudentsSetMaxSpanPerDay", "students set: max periods from first to last lesson of a day"),
+    ("ConstraintTeacherMaxSpanPerDay", "teacher: max periods from first to last lesson of a day"),
+    ("ConstraintTeachersMaxSpanPerDay", "all teachers: max periods from first to last lesson of a day"),
+    (
+        "ConstraintTeacherMinRestingHours",
+        "teacher: min free periods from one day's last lesson to the next day's first",
+    ),
+    ("ConstraintTeachersMinRestingHours", "all teachers: min free periods between days"),
+    ("ConstraintStudentsMinRestingHours", "all students: min free periods between days"),
+    ("ConstraintStudentsSetMinRestingHours", "students set: min free periods between days"),
+    ("ConstraintTwoActivitiesOrderedIfSameDay", "on the same day, first before second"),
+    ("ConstraintMaxDaysBetweenActivities", "at most n days between any two of the activities"),
+    (
+        "ConstraintActivitiesMinSimultaneousInSelectedTimeSlots",
+        "at least n of the activities at once in selected periods (or none, if allowed)",
+    ),
+    (
+        "ConstraintMaxTotalActivitiesFromSetInSelectedTimeSlots",
+        "at most n of the activities touch the selected periods",
+    ),
+    ("ConstraintActivitiesOccupyMinTimeSlotsFromSelection", "activities use at least n of the selected periods"),
+    ("ConstraintActivityTagsNotOverlapping", "lessons with different tags of the list never overlap"),
+    (
+        "ConstraintStudentsMinGapsBetweenOrderedPairOfActivityTags",
+        "all students: min free periods from a lesson with one tag to a later one with another",
+    ),
+    (
+        "ConstraintStudentsSetMinGapsBetweenOrderedPairOfActivityTags",
+        "students set: min free periods from a lesson with one tag to a later one with another",
+    ),
+    (
+        "ConstraintTeacherMinGapsBetweenOrderedPairOfActivityTags",
+        "teacher: min free periods from a lesson with one tag to a later one with another",
+    ),
+    (
+        "ConstraintTeachersMinGapsBetweenOrderedPairOfActivityTags",
+        "all teachers: min free periods from a lesson with one tag to a later one with another",
+    ),
     ("ConstraintActivityPreferredRoom", "room of one activity"),
     ("ConstraintActivityPreferredRooms", "allowed rooms of one activity"),
     ("ConstraintSubjectPreferredRoom", "room of a subject"),
@@ -129,12 +166,17 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
     let mut unsupported_hard: BTreeSet<String> = BTreeSet::new();
     let mut unsupported_soft: BTreeMap<String, usize> = BTreeMap::new();
     let mut terms_mode = false;
+    // FET's block-planning mode: "days" are teachers or rooms and periods are blocks; the only
+    // difference for verdicts is that a students set is in one block at a time on every "day".
+    let mut block_planning = false;
     if let Some(mode) = root.text_of("Mode").map(str::trim)
         && !mode.is_empty()
         && mode != "Official"
     {
         if mode == "Terms" {
             terms_mode = true;
+        } else if mode == "Block_Planning" {
+            block_planning = true;
         } else {
             unsupported_hard.insert(format!("mode {mode}"));
         }
@@ -148,7 +190,8 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
         {
             Some("Mornings_Afternoons")
         } else if suffix.starts_with("bp") {
-            Some("Block_Planning")
+            block_planning = true;
+            None
         } else {
             // FET 6 reads FET 5's "-mathmake" (and "-terms") builds in terms mode.
             terms_mode |= suffix.starts_with("terms") || v.contains("-mathmake");
@@ -197,6 +240,9 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
         }
     }
     b.apply_home_rooms();
+    if block_planning {
+        b.students_one_block_at_a_time();
+    }
     if !unsupported_hard.is_empty() || (!unsupported_soft.is_empty() && !opts.ignore_unsupported_soft) {
         let soft_only = unsupported_hard.is_empty();
         let mut names: Vec<String> = unsupported_hard.into_iter().collect();
@@ -623,6 +669,28 @@ impl Builder {
         }
     }
 
+    /// Block-planning mode: each atom's lessons never share a period, whatever their "days".
+    fn students_one_block_at_a_time(&mut self) {
+        let mut per_atom: Vec<Vec<u32>> = vec![Vec::new(); self.problem.atoms.len()];
+        for (i, a) in self.problem.activities.iter().enumerate() {
+            for &g in &a.atoms {
+                per_atom[g as usize].push(i as u32);
+            }
+        }
+        for (g, activities) in per_atom.into_iter().enumerate() {
+            if activities.len() >= 2 {
+                let label =
+                    format!("students {} are in one block at a time [block-planning mode]", self.problem.atoms[g]);
+                self.problem.constraints.push(Constraint {
+                    weight: FULL_WEIGHT,
+                    hard: true,
+                    label,
+                    kind: Kind::OnePerPeriodOfAnyDay { activities },
+                });
+            }
+        }
+    }
+
     fn all_teachers(&self) -> Vec<Resource> {
         (0..self.problem.teachers.len() as u32).map(Resource::Teacher).collect()
     }
@@ -744,6 +812,7 @@ impl Builder {
             }
             "ConstraintTwoActivitiesConsecutive"
             | "ConstraintTwoActivitiesOrdered"
+            | "ConstraintTwoActivitiesOrderedIfSameDay"
             | "ConstraintTwoActivitiesGrouped"
             | "ConstraintThreeActivitiesGrouped" => {
                 let mut acts = self.acts(c, "First_Activity_Id")?;
@@ -760,6 +829,10 @@ impl Builder {
                         "ConstraintTwoActivitiesOrdered" => (
                             format!("{l}: the first before the second"),
                             Kind::Ordered { first: acts[0], second: acts[1] },
+                        ),
+                        "ConstraintTwoActivitiesOrderedIfSameDay" => (
+                            format!("{l}: on the same day, the first before the second"),
+                            Kind::OrderedIfSameDay { first: acts[0], second: acts[1] },
                         ),
                         _ => (format!("{l} back to back on one day"), Kind::Grouped { activities: acts }),
                     };
@@ -799,6 +872,96 @@ impl Builder {
                     let label =
                         format!("{} activities use at most {max} of {} chosen periods", acts.len(), slots.len());
                     self.push(c, w, label, Kind::OccupyMaxSlotsFromSelection { activities: acts, slots, max });
+                }
+            }
+            "ConstraintMaxDaysBetweenActivities" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                let max_days: u16 = number(c, "MaxDays")?;
+                if acts.len() >= 2 {
+                    let label = format!("{} at most {max_days} day(s) apart", self.list(&acts));
+                    self.push(c, w, label, Kind::MaxDaysBetween { activities: acts, max_days });
+                }
+            }
+            "ConstraintActivitiesMinSimultaneousInSelectedTimeSlots"
+            | "ConstraintMaxTotalActivitiesFromSetInSelectedTimeSlots"
+            | "ConstraintActivitiesOccupyMinTimeSlotsFromSelection" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                let slots = self.slots(c, "Selected_Time_Slot", "Selected_Day", "Selected_Hour")?;
+                let (n_acts, n_slots) = (acts.len(), slots.len());
+                let (label, kind) = match name {
+                    "ConstraintActivitiesMinSimultaneousInSelectedTimeSlots" => {
+                        let min: u16 = number(c, "Min_Number_of_Simultaneous_Activities")?;
+                        let allow_empty = flag(c, "Allow_Empty_Slots", false);
+                        let empty = if allow_empty { " (or none)" } else { "" };
+                        (
+                            format!("at least {min}{empty} of {n_acts} activities at once in {n_slots} chosen periods"),
+                            Kind::MinSimultaneousInSlots { activities: acts, slots, min, allow_empty },
+                        )
+                    }
+                    "ConstraintMaxTotalActivitiesFromSetInSelectedTimeSlots" => {
+                        let max: u16 = number(c, "Max_Total_Number_of_Activities")?;
+                        (
+                            format!("at most {max} of {n_acts} activities in {n_slots} chosen periods"),
+                            Kind::MaxTotalInSlots { activities: acts, slots, max },
+                        )
+                    }
+                    _ => {
+                        let min: u16 = number(c, "Min_Number_of_Occupied_Time_Slots")?;
+                        (
+                            format!("{n_acts} activities use at least {min} of {n_slots} chosen periods"),
+                            Kind::OccupyMinSlotsFromSelection { activities: acts, slots, min },
+                        )
+                    }
+                };
+                self.push(c, w, label, kind);
+            }
+            "ConstraintActivityTagsNotOverlapping" => {
+                let mut tags = Vec::new();
+                for el in c.all("Activity_Tag") {
+                    if !self.tags.contains(el.text.as_str()) {
+                        return Err(bad(el.line, format!("<{name}>: unknown activity tag \"{}\"", el.text)));
+                    }
+                    tags.push(el.text.clone());
+                }
+                if tags.len() >= 2 {
+                    let label = format!("lessons tagged {} never overlap one another", tags.join(", "));
+                    self.push(c, w, label, Kind::TagsNotOverlapping { tags });
+                }
+            }
+            "ConstraintStudentsMinGapsBetweenOrderedPairOfActivityTags"
+            | "ConstraintStudentsSetMinGapsBetweenOrderedPairOfActivityTags"
+            | "ConstraintTeacherMinGapsBetweenOrderedPairOfActivityTags"
+            | "ConstraintTeachersMinGapsBetweenOrderedPairOfActivityTags" => {
+                let (who, resources) = match name {
+                    "ConstraintStudentsMinGapsBetweenOrderedPairOfActivityTags" => {
+                        ("all students".to_string(), self.all_atoms())
+                    }
+                    "ConstraintStudentsSetMinGapsBetweenOrderedPairOfActivityTags" => {
+                        let s = self.set(c, "Students")?;
+                        (format!("students {}", self.problem.student_sets[s as usize].name), self.set_atoms(s))
+                    }
+                    "ConstraintTeacherMinGapsBetweenOrderedPairOfActivityTags" => {
+                        let field = if c.child("Teacher").is_some() { "Teacher" } else { "Teacher_Name" };
+                        let t = self.teacher(c, field)?;
+                        (format!("teacher {}", self.problem.teachers[t as usize]), vec![Resource::Teacher(t)])
+                    }
+                    _ => ("every teacher".to_string(), self.all_teachers()),
+                };
+                let tag = |field: &str| -> Result<String> {
+                    let t = c.text_of(field).unwrap_or_default();
+                    if self.tags.contains(t) {
+                        Ok(t.to_string())
+                    } else {
+                        Err(bad(c.line, format!("<{name}>: unknown activity tag \"{t}\" in <{field}>")))
+                    }
+                };
+                let (first_tag, second_tag) = (tag("First_Activity_Tag")?, tag("Second_Activity_Tag")?);
+                let min_gaps: u16 = number(c, "MinGaps")?;
+                if !resources.is_empty() && min_gaps > 0 {
+                    let label = format!(
+                        "{who}: at least {min_gaps} free period(s) from a {first_tag} lesson to a later {second_tag} lesson"
+                    );
+                    self.push(c, w, label, Kind::TagPairMinGaps { resources, first_tag, second_tag, min_gaps });
                 }
             }
             "ConstraintActivitiesMaxInATerm" | "ConstraintActivitiesOccupyMaxTerms" => {
@@ -981,7 +1144,21 @@ impl Builder {
             }
             "MaxSpanPerDay" => {
                 let m = number(c, "Max_Span")?;
-                (Rule::MaxSpanPerDay(m), format!("at most {m} periods from first to last lesson a day"))
+                let what = format!("at most {m} periods from first to last lesson a day");
+                if flag(c, "Allow_One_Day_Exception_of_Plus_One", false) {
+                    (Rule::MaxSpanPerDayOneLonger(m), format!("{what} (one day may have {})", m + 1))
+                } else {
+                    (Rule::MaxSpanPerDay(m), what)
+                }
+            }
+            "MinRestingHours" => {
+                let min = number(c, "Minimum_Resting_Hours")?;
+                let circular = flag(c, "Circular", false);
+                let wrap = if circular { ", the last day to the first too" } else { "" };
+                (
+                    Rule::MinRestingHours { min, circular },
+                    format!("at least {min} free periods from one day's last lesson to the next day's first{wrap}"),
+                )
             }
             "MaxDaysPerWeek" => {
                 let m = number(c, "Max_Days_Per_Week")?;
