@@ -489,16 +489,12 @@ impl<'a> State<'a> {
                 }
                 k
             }
-            // Only called on an empty grid (the counters are all zero): every selected slot is
-            // empty, and nothing is occupied yet.
-            DynKind::MinSimultaneous { selected, min, allow_empty, .. } => {
-                if *allow_empty {
-                    0
-                } else {
-                    selected.iter().filter(|&&x| x).count() as i64 * i64::from(*min)
-                }
-            }
-            DynKind::OccupyMin { min, .. } => i64::from(*min),
+            // From the counters (kept in `touch_cons`): on the empty grid these already cost.
+            DynKind::MinSimultaneous { selected, min, allow_empty, .. } => (0..c.ns)
+                .filter(|&x| selected[x] && !(self.cons_cnt[ci][x] == 0 && *allow_empty))
+                .map(|x| i64::from(min.saturating_sub(self.cons_cnt[ci][x])))
+                .sum(),
+            DynKind::OccupyMin { min, .. } => (i64::from(*min) - self.cons_aux[ci]).max(0),
             // Kept incrementally in `touch_cons`.
             DynKind::MaxSimultaneous { .. }
             | DynKind::OccupyMax { .. }
