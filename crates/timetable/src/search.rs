@@ -854,7 +854,34 @@ impl<'a> State<'a> {
                 return true;
             }
         }
-        c.act_cons[a].iter().any(|&ci| c.cons[ci as usize].hard && self.cons_cost[ci as usize] > 0)
+        c.act_cons[a].iter().any(|&ci| {
+            let ci = ci as usize;
+            c.cons[ci].hard && self.cons_cost[ci] > 0 && self.takes_part(ci, a, s, du)
+        })
+    }
+
+    /// Whether activity `a` (at `s`, `du` long) is part of what breaks constraint `ci`: the
+    /// slot-counting kinds often list every activity, so only those in an offending slot count.
+    fn takes_part(&self, ci: usize, a: usize, s: usize, du: usize) -> bool {
+        let c = self.c;
+        let cnt = &self.cons_cnt[ci];
+        match &c.cons[ci].kind {
+            DynKind::OccupyMax { selected, .. } | DynKind::MaxTotal { selected, .. } => {
+                (s..s + du).any(|x| selected[x])
+            }
+            DynKind::MaxSimultaneous { selected, max, .. } => (s..s + du).any(|x| selected[x] && cnt[x] > *max),
+            DynKind::MinSimultaneous { selected, min, .. } => (s..s + du).any(|x| selected[x] && cnt[x] < *min),
+            DynKind::TagsApart { class, ntags, .. } => {
+                let stride = *ntags as usize + 1;
+                let own = class[a];
+                (s..s + du).any(|x| {
+                    let same = if own < *ntags { cnt[x * stride + own as usize + 1] } else { 1 };
+                    cnt[x * stride] > same
+                })
+            }
+            DynKind::OnePerPeriod(_) => (s..s + du).any(|x| cnt[x % c.h] > 1),
+            _ => true,
+        }
     }
 
     /// Recomputes both totals from the cached parts (a consistency check for tests).
