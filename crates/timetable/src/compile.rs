@@ -49,6 +49,8 @@ pub(crate) struct RuleInst {
 pub(crate) struct Compiled {
     pub h: usize,
     pub nd: usize,
+    /// Days are half days paired into real days (FET's mornings-afternoons mode).
+    pub half_days: bool,
     pub ns: usize,
     pub n: usize,
     pub nt: usize,
@@ -475,6 +477,7 @@ impl Compiled {
         Compiled {
             h,
             nd,
+            half_days: p.half_days,
             ns,
             n,
             nt,
