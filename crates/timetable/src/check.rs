@@ -27,6 +27,8 @@
 //!
 //! A soft constraint's penalty is its count times its weight (100 % counts 1.0).
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use crate::model::{FULL_WEIGHT, Kind, Problem, Resource, Rule, Slot, Timetable};
@@ -305,6 +307,19 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 }
                 _ => 0,
             },
+            Kind::MaxTagsPerDay { activities, tags, max } => {
+                let mut seen: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); nd];
+                for &a in activities {
+                    if let Some(d) = day_of(a as usize) {
+                        for t in &p.activities[a as usize].tags {
+                            if tags.contains(t) {
+                                seen[d].insert(t.as_str());
+                            }
+                        }
+                    }
+                }
+                seen.iter().map(|s| (s.len() as u64).saturating_sub(u64::from(*max))).sum()
+            }
             Kind::MinGapsBetween { activities, min_gaps } => {
                 let mut k = 0;
                 for (x, &a) in activities.iter().enumerate() {

@@ -7,7 +7,11 @@ use crate::model::{Kind, Problem, Resource, Rule, Slot};
 /// A constraint the solver must re-evaluate when one of its activities moves.
 #[derive(Debug, Clone)]
 pub(crate) enum DynKind {
-    MinDays { acts: Vec<u32>, min_days: u16, consecutive: bool },
+    MinDays {
+        acts: Vec<u32>,
+        min_days: u16,
+        consecutive: bool,
+    },
     SameTime(Vec<u32>),
     SameDay(Vec<u32>),
     SameHour(Vec<u32>),
@@ -15,12 +19,41 @@ pub(crate) enum DynKind {
     Consecutive(u32, u32),
     Grouped(Vec<u32>),
     Ordered(u32, u32),
-    MinGaps { acts: Vec<u32>, min_gaps: u16 },
-    MaxSimultaneous { acts: Vec<u32>, selected: Vec<bool>, max: u16 },
-    OccupyMax { acts: Vec<u32>, selected: Vec<bool>, max: u16 },
-    Linked { first: u32, second: u32, allowed: Vec<Vec<Slot>> },
-    MaxInTerm { acts: Vec<u32>, days_per_term: u16, max: u16 },
-    OccupyTerms { acts: Vec<u32>, days_per_term: u16, max: u16 },
+    MinGaps {
+        acts: Vec<u32>,
+        min_gaps: u16,
+    },
+    /// `tag_bits[i]`: which of the counted tags `acts[i]` carries.
+    TagsPerDay {
+        acts: Vec<u32>,
+        tag_bits: Vec<u64>,
+        max: u16,
+    },
+    MaxSimultaneous {
+        acts: Vec<u32>,
+        selected: Vec<bool>,
+        max: u16,
+    },
+    OccupyMax {
+        acts: Vec<u32>,
+        selected: Vec<bool>,
+        max: u16,
+    },
+    Linked {
+        first: u32,
+        second: u32,
+        allowed: Vec<Vec<Slot>>,
+    },
+    MaxInTerm {
+        acts: Vec<u32>,
+        days_per_term: u16,
+        max: u16,
+    },
+    OccupyTerms {
+        acts: Vec<u32>,
+        days_per_term: u16,
+        max: u16,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -299,6 +332,24 @@ impl Compiled {
                     weight: w,
                     kind: DynKind::MinGaps { acts: activities.clone(), min_gaps: *min_gaps },
                 }),
+                Kind::MaxTagsPerDay { activities, tags, max } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::TagsPerDay {
+                        acts: activities.clone(),
+                        tag_bits: activities
+                            .iter()
+                            .map(|&a| {
+                                tags.iter()
+                                    .take(64)
+                                    .enumerate()
+                                    .filter(|(_, t)| p.activities[a as usize].tags.contains(t))
+                                    .fold(0u64, |bits, (i, _)| bits | 1 << i)
+                            })
+                            .collect(),
+                        max: *max,
+                    },
+                }),
                 Kind::MaxSimultaneousInSlots { activities, slots, max } => cons.push(DynCons {
                     hard: c.hard,
                     weight: w,
@@ -361,6 +412,7 @@ impl Compiled {
                 | DynKind::NotOverlapping(acts)
                 | DynKind::Grouped(acts)
                 | DynKind::MinGaps { acts, .. }
+                | DynKind::TagsPerDay { acts, .. }
                 | DynKind::MaxSimultaneous { acts, .. }
                 | DynKind::OccupyMax { acts, .. }
                 | DynKind::MaxInTerm { acts, .. }

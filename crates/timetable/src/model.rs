@@ -370,6 +370,16 @@ pub enum Kind {
         /// The rule.
         rule: Rule,
     },
+    /// On each day the activities carry at most `max` different tags of `tags` (FET's max two
+    /// activity tags from N1, N2 and N3 per day, for one teacher's or students set's activities).
+    MaxTagsPerDay {
+        /// Activities.
+        activities: Vec<u32>,
+        /// The tags counted.
+        tags: Vec<String>,
+        /// Maximum different tags a day.
+        max: u16,
+    },
     /// A daily/weekly shape rule for each listed resource (teachers or atoms).
     ResourceRule {
         /// Teachers or atoms the rule applies to, each separately.
@@ -497,7 +507,8 @@ impl Problem {
                 | Kind::SameStartingHour { activities }
                 | Kind::NotOverlapping { activities }
                 | Kind::Grouped { activities }
-                | Kind::MinGapsBetween { activities, .. } => acts_ok(activities),
+                | Kind::MinGapsBetween { activities, .. }
+                | Kind::MaxTagsPerDay { activities, .. } => acts_ok(activities),
                 Kind::Consecutive { first, second } | Kind::Ordered { first, second } => acts_ok(&[*first, *second]),
                 Kind::EndsStudentsDay { activity } => acts_ok(&[*activity]),
                 Kind::MaxSimultaneousInSlots { activities, slots: s, .. }

@@ -327,6 +327,15 @@ impl<'a> State<'a> {
                 (Some((da, qa, ua)), Some((db, qb, _))) => i64::from(da * c.h + qa + ua > db * c.h + qb),
                 _ => 0,
             },
+            DynKind::TagsPerDay { acts, tag_bits, max } => {
+                let mut per_day = vec![0u64; c.nd];
+                for (&a, &bits) in acts.iter().zip(tag_bits) {
+                    if let Some((d, _, _)) = self.pos(a) {
+                        per_day[d] |= bits;
+                    }
+                }
+                per_day.iter().map(|b| (i64::from(b.count_ones()) - i64::from(*max)).max(0)).sum()
+            }
             DynKind::MinGaps { acts, min_gaps } => {
                 let g = usize::from(*min_gaps);
                 let mut k = 0;

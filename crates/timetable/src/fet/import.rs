@@ -173,6 +173,14 @@ pub const SUPPORTED_CONSTRAINTS: &[(&str, &str)] = &[
         "ConstraintStudentsSetActivityTagMaxHoursDailyRealDays",
         "mornings-afternoons: students set: max hours a real day with a tag",
     ),
+    (
+        "ConstraintTeacherMaxTwoActivityTagsPerDayFromN1N2N3",
+        "mornings-afternoons: teacher: lessons of at most two of the tags N1, N2, N3 a (half) day",
+    ),
+    (
+        "ConstraintTeachersMaxTwoActivityTagsPerDayFromN1N2N3",
+        "mornings-afternoons: all teachers: at most two of the tags N1, N2, N3 a (half) day",
+    ),
     ("ConstraintActivityPreferredRoom", "room of one activity"),
     ("ConstraintActivityPreferredRooms", "allowed rooms of one activity"),
     ("ConstraintSubjectPreferredRoom", "room of a subject"),
@@ -993,6 +1001,37 @@ impl Builder {
                         _ => (format!("{l} back to back on one day"), Kind::Grouped { activities: acts }),
                     };
                     self.push(c, w, label, kind);
+                }
+            }
+            "ConstraintTeacherMaxTwoActivityTagsPerDayFromN1N2N3"
+            | "ConstraintTeachersMaxTwoActivityTagsPerDayFromN1N2N3" => {
+                if !self.problem.half_days {
+                    return Err(bad(
+                        c.line,
+                        format!("<{name}> is a constraint of FET's mornings-afternoons mode only"),
+                    ));
+                }
+                let teachers: Vec<u32> = if name.starts_with("ConstraintTeachers") {
+                    (0..self.problem.teachers.len() as u32).collect()
+                } else {
+                    vec![self.teacher(c, "Teacher_Name")?]
+                };
+                // FET counts the tags literally named N1, N2 and N3, per (half) day.
+                let tags: Vec<String> = ["N1", "N2", "N3"].map(String::from).to_vec();
+                for t in teachers {
+                    let acts: Vec<u32> = (0..self.problem.activities.len() as u32)
+                        .filter(|&a| {
+                            let act = &self.problem.activities[a as usize];
+                            act.teachers.contains(&t) && act.tags.iter().any(|x| tags.contains(x))
+                        })
+                        .collect();
+                    if acts.len() >= 3 {
+                        let label = format!(
+                            "teacher {}: at most two of the tags N1, N2, N3 a day",
+                            self.problem.teachers[t as usize]
+                        );
+                        self.push(c, w, label, Kind::MaxTagsPerDay { activities: acts, tags: tags.clone(), max: 2 });
+                    }
                 }
             }
             "ConstraintMinGapsBetweenActivities" => {
