@@ -1110,6 +1110,18 @@ fn fet_mornings_afternoons_constraints_bind_and_are_checked() {
             vec![(vec![0, 4], 2)],
             vec![0, 1],
         ),
+        // "No empty days" in this mode: a half day may be empty if the other half has lessons.
+        (
+            el(
+                "ConstraintStudentsSetMinHoursDaily",
+                "<Minimum_Hours_Daily>2</Minimum_Hours_Daily><Students>Y1</Students><Allow_Empty_Days>false</Allow_Empty_Days>",
+            ),
+            4,
+            2,
+            4,
+            vec![(vec![0, 1, 2, 3], 1), (vec![0, 2, 4, 6], 4)],
+            vec![0, 1, 4, 5],
+        ),
         (el("ConstraintTeachersMaxZeroGapsPerAfternoon", ""), 2, 3, 2, vec![(vec![3, 5], 1)], vec![0, 2]),
         (
             el(

@@ -1354,6 +1354,30 @@ impl Builder {
             }
             _ => return Err(TimetableError::Internal(format!("{name} is listed as supported but has no reader"))),
         };
+        // Mornings-afternoons mode: FET 6.8.5 lets a half day stay empty when the other half of its
+        // real day has lessons; only a whole real day without lessons breaks "no empty days".
+        if let (true, Rule::MinHoursDaily { min, allow_empty_days: false }, None) = (self.problem.half_days, rule, &tag)
+        {
+            if !resources.is_empty() {
+                let real_days = (self.problem.days.len() / 2) as u16;
+                self.push(
+                    c,
+                    w,
+                    format!("{who}: at least {min} hours on a half day with lessons"),
+                    Kind::ResourceRule {
+                        resources: resources.clone(),
+                        rule: Rule::MinHoursDaily { min, allow_empty_days: true },
+                    },
+                );
+                self.push(
+                    c,
+                    w,
+                    format!("{who}: lessons on every real day"),
+                    Kind::ResourceRule { resources, rule: Rule::MinRealDaysPerWeek(real_days) },
+                );
+            }
+            return Ok(());
+        }
         if !resources.is_empty() {
             match tag {
                 Some(tag) => {
