@@ -40,6 +40,8 @@
 //!
 //! A soft constraint's penalty is its count times its weight (100 % counts 1.0).
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use crate::model::{FULL_WEIGHT, Kind, Problem, Resource, Rule, Slot, Timetable};
@@ -255,10 +257,13 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 for (x, &a) in activities.iter().enumerate() {
                     for &b in &activities[x + 1..] {
                         let (Some((da, sa)), Some((db, sb))) = (pos[a as usize], pos[b as usize]) else { continue };
-                        let dist = da.abs_diff(db);
+                        // In the mornings-afternoons mode days apart are real days apart.
+                        let dist = if p.half_days { (da / 2).abs_diff(db / 2) } else { da.abs_diff(db) };
                         if dist < usize::from(*min_days) {
                             k += (usize::from(*min_days) - dist) as u64;
-                            if dist == 0 && *consecutive_if_same_day {
+                            if dist == 0 && *consecutive_if_same_day && da != db {
+                                k += 1;
+                            } else if dist == 0 && *consecutive_if_same_day {
                                 let ea = sa + usize::from(p.activities[a as usize].duration);
                                 let eb = sb + usize::from(p.activities[b as usize].duration);
                                 if !back_to_back(da, ea, sb) && !back_to_back(da, eb, sa) {
@@ -315,6 +320,19 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 }
                 _ => 0,
             },
+            Kind::MaxTagsPerDay { activities, tags, max } => {
+                let mut seen: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); nd];
+                for &a in activities {
+                    if let Some(d) = day_of(a as usize) {
+                        for t in &p.activities[a as usize].tags {
+                            if tags.contains(t) {
+                                seen[d].insert(t.as_str());
+                            }
+                        }
+                    }
+                }
+                seen.iter().map(|s| (s.len() as u64).saturating_sub(u64::from(*max))).sum()
+            }
             Kind::MinGapsBetween { activities, min_gaps } => {
                 let mut k = 0;
                 for (x, &a) in activities.iter().enumerate() {
@@ -671,5 +689,90 @@ fn rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) 
             let k = (0..nd).filter(|&d| (usize::from(start)..usize::from(end).min(h)).any(|q| busy(d, q))).count();
             (k as u64).saturating_sub(u64::from(max))
         }
+        _ => half_day_rule_count(rule, grid, unusable, nd, h),
+    }
+}
+
+/// Violations of a mornings-afternoons rule: day `2k` is the morning, `2k + 1` the afternoon of
+/// real day `k`; a real day is read as its morning's periods followed by its afternoon's.
+fn half_day_rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) -> u64 {
+    let busy_at = |d: usize, q: usize| grid[d * h + q] > 0;
+    let real_days = nd / 2;
+    // The 2h periods of a real day: (busy, never a gap).
+    let real = |k: usize| -> Vec<(bool, bool)> {
+        (0..2 * h).map(|x| (busy_at(2 * k + x / h, x % h), unusable[(2 * k + x / h) * h + x % h])).collect()
+    };
+    let count = |v: &[(bool, bool)]| v.iter().filter(|x| x.0).count() as u64;
+    let bounds = |v: &[(bool, bool)]| {
+        let first = v.iter().position(|x| x.0)?;
+        let last = v.iter().rposition(|x| x.0)?;
+        Some((first, last))
+    };
+    let gaps = |v: &[(bool, bool)]| match bounds(v) {
+        Some((f, l)) => v[f..=l].iter().filter(|x| !x.0 && !x.1).count() as u64,
+        None => 0,
+    };
+    let half = |d: usize| -> Vec<(bool, bool)> { (0..h).map(|q| (busy_at(d, q), unusable[d * h + q])).collect() };
+    let used = |d: usize| (0..h).any(|q| busy_at(d, q));
+    let mornings = || (0..nd).step_by(2).filter(|&d| used(d)).count() as u64;
+    let afternoons = || (1..nd).step_by(2).filter(|&d| used(d)).count() as u64;
+    let over = |x: u64, m: u16| x.saturating_sub(u64::from(m));
+    let under = |x: u64, m: u16| u64::from(m).saturating_sub(x);
+    match rule {
+        Rule::MaxHoursDailyRealDays(m) => (0..real_days).map(|k| over(count(&real(k)), m)).sum(),
+        Rule::MinHoursDailyRealDays { min, allow_empty_days } => (0..real_days)
+            .map(|k| {
+                let x = count(&real(k));
+                if x == 0 && allow_empty_days { 0 } else { under(x, min) }
+            })
+            .sum(),
+        Rule::MaxGapsPerRealDay { max, one_day_exception } => {
+            let excess: Vec<u64> = (0..real_days).map(|k| over(gaps(&real(k)), max)).collect();
+            let total: u64 = excess.iter().sum();
+            if one_day_exception && excess.iter().any(|&e| e > 0) { total - 1 } else { total }
+        }
+        Rule::MaxRealDaysPerWeek(m) => over((0..real_days).filter(|&k| count(&real(k)) > 0).count() as u64, m),
+        Rule::MinRealDaysPerWeek(m) => under((0..real_days).filter(|&k| count(&real(k)) > 0).count() as u64, m),
+        Rule::MaxMorningsPerWeek(m) => over(mornings(), m),
+        Rule::MaxAfternoonsPerWeek(m) => over(afternoons(), m),
+        Rule::MinHoursPerMorning { min, allow_empty_mornings } => (0..nd)
+            .step_by(2)
+            .map(|d| {
+                let x = count(&half(d));
+                if x == 0 && allow_empty_mornings { 0 } else { under(x, min) }
+            })
+            .sum(),
+        Rule::ZeroGapsPerAfternoon => (1..nd).step_by(2).map(|d| gaps(&half(d))).sum(),
+        Rule::MinRestingHoursBetweenMorningAndAfternoon(m) => (0..real_days)
+            .filter(|&k| {
+                let (Some((_, last_morning)), Some((first_afternoon, _))) =
+                    (bounds(&half(2 * k)), bounds(&half(2 * k + 1)))
+                else {
+                    return false;
+                };
+                (h - 1 - last_morning) + first_afternoon < usize::from(m)
+            })
+            .count() as u64,
+        Rule::MaxRealDaysWithMorningAndAfternoon(m) => {
+            over((0..real_days).filter(|&k| used(2 * k) && used(2 * k + 1)).count() as u64, m)
+        }
+        Rule::MaxThreeConsecutiveHalfDays { afternoon_start_exception } => (0..nd.saturating_sub(3))
+            .filter(|&d| (d..d + 4).all(used) && !(afternoon_start_exception && d % 2 == 1))
+            .count() as u64,
+        Rule::AfternoonsEarlyMaxBeginningsAtSecondHour(m) => {
+            let mut late = 0u64;
+            let mut very_late = 0u64;
+            for d in (1..nd).step_by(2) {
+                let Some(f) = (0..h).find(|&q| busy_at(d, q)) else { continue };
+                let before = (0..f).filter(|&q| !unusable[d * h + q]).count() as u64;
+                if before >= 1 {
+                    late += 1;
+                    very_late += before - 1;
+                }
+            }
+            very_late + over(late, m)
+        }
+        // One-day rules are counted by `rule_count`.
+        _ => 0,
     }
 }

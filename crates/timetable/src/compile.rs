@@ -23,6 +23,12 @@ pub(crate) enum DynKind {
         acts: Vec<u32>,
         min_gaps: u16,
     },
+    /// `tag_bits[i]`: which of the counted tags `acts[i]` carries.
+    TagsPerDay {
+        acts: Vec<u32>,
+        tag_bits: Vec<u64>,
+        max: u16,
+    },
     MaxSimultaneous {
         acts: Vec<u32>,
         selected: Vec<bool>,
@@ -115,6 +121,8 @@ pub(crate) struct RuleInst {
 pub(crate) struct Compiled {
     pub h: usize,
     pub nd: usize,
+    /// Days are half days paired into real days (FET's mornings-afternoons mode).
+    pub half_days: bool,
     pub ns: usize,
     pub n: usize,
     pub nt: usize,
@@ -370,6 +378,24 @@ impl Compiled {
                     weight: w,
                     kind: DynKind::MinGaps { acts: activities.clone(), min_gaps: *min_gaps },
                 }),
+                Kind::MaxTagsPerDay { activities, tags, max } => cons.push(DynCons {
+                    hard: c.hard,
+                    weight: w,
+                    kind: DynKind::TagsPerDay {
+                        acts: activities.clone(),
+                        tag_bits: activities
+                            .iter()
+                            .map(|&a| {
+                                tags.iter()
+                                    .take(64)
+                                    .enumerate()
+                                    .filter(|(_, t)| p.activities[a as usize].tags.contains(t))
+                                    .fold(0u64, |bits, (i, _)| bits | 1 << i)
+                            })
+                            .collect(),
+                        max: *max,
+                    },
+                }),
                 Kind::MaxSimultaneousInSlots { activities, slots, max } => cons.push(DynCons {
                     hard: c.hard,
                     weight: w,
@@ -495,6 +521,7 @@ impl Compiled {
                 | DynKind::NotOverlapping(acts)
                 | DynKind::Grouped(acts)
                 | DynKind::MinGaps { acts, .. }
+                | DynKind::TagsPerDay { acts, .. }
                 | DynKind::MaxSimultaneous { acts, .. }
                 | DynKind::OccupyMax { acts, .. }
                 | DynKind::MaxInTerm { acts, .. }
@@ -617,6 +644,7 @@ impl Compiled {
         Compiled {
             h,
             nd,
+            half_days: p.half_days,
             ns,
             n,
             nt,

@@ -22,6 +22,11 @@ pub struct Problem {
     pub days: Vec<String>,
     /// Period names of one day, in order; every day has the same periods.
     pub periods: Vec<String>,
+    /// FET's mornings-afternoons mode: the days are half days, day `2k` the morning and `2k + 1`
+    /// the afternoon of real day `k`. Minimum days between activities then count real days, and
+    /// the `…RealDay…`, morning and afternoon rules apply; every other rule keeps its per-(half-)day
+    /// meaning, as in FET.
+    pub half_days: bool,
     /// Teacher names.
     pub teachers: Vec<String>,
     /// Atomic student groups (FET subgroups, or a class when it is not split): the unit of clashes.
@@ -151,6 +156,78 @@ pub enum Rule {
         /// Maximum days.
         max: u16,
     },
+    // The rules below need `Problem::half_days` (FET's mornings-afternoons mode). A real day is
+    // its morning's periods followed by its afternoon's, as one day of twice the length.
+    /// At most this many busy periods a real day.
+    MaxHoursDailyRealDays(u16),
+    /// At least this many busy periods on a real day that has any (or on every real day).
+    MinHoursDailyRealDays {
+        /// Minimum periods.
+        min: u16,
+        /// Real days without lessons are fine.
+        allow_empty_days: bool,
+    },
+    /// At most `max` free periods between the first and last lesson of each real day (the end of
+    /// the morning and the start of the afternoon count); with `one_day_exception`, one real day
+    /// may have `max + 1`.
+    MaxGapsPerRealDay {
+        /// Maximum gaps.
+        max: u16,
+        /// One real day may have one more.
+        one_day_exception: bool,
+    },
+    /// At most this many real days with lessons.
+    MaxRealDaysPerWeek(u16),
+    /// At least this many real days with lessons.
+    MinRealDaysPerWeek(u16),
+    /// At most this many mornings with lessons.
+    MaxMorningsPerWeek(u16),
+    /// At most this many afternoons with lessons.
+    MaxAfternoonsPerWeek(u16),
+    /// At least this many busy periods on a morning that has any (or on every morning).
+    MinHoursPerMorning {
+        /// Minimum periods.
+        min: u16,
+        /// Mornings without lessons are fine.
+        allow_empty_mornings: bool,
+    },
+    /// No free period between the first and last lesson of an afternoon.
+    ZeroGapsPerAfternoon,
+    /// On a real day with lessons in the morning and the afternoon, at least this many free
+    /// periods from the last morning lesson to the first afternoon one.
+    MinRestingHoursBetweenMorningAndAfternoon(u16),
+    /// At most this many real days with lessons both in the morning and in the afternoon (FET's
+    /// teacher mornings-afternoons behaviour: "exclusive" is 0, "one day exception" 1, …).
+    MaxRealDaysWithMorningAndAfternoon(u16),
+    /// Never four half days in a row with lessons; with `afternoon_start_exception`, four that
+    /// begin with an afternoon (afternoon, morning, afternoon, morning) are allowed.
+    MaxThreeConsecutiveHalfDays {
+        /// Allow afternoon-morning-afternoon-morning.
+        afternoon_start_exception: bool,
+    },
+    /// Afternoons begin with the first usable period, except at most this many that begin with the second.
+    AfternoonsEarlyMaxBeginningsAtSecondHour(u16),
+}
+
+impl Rule {
+    /// Whether the rule only makes sense in the mornings-afternoons mode.
+    pub fn needs_half_days(&self) -> bool {
+        !matches!(
+            self,
+            Rule::MaxHoursDaily(_)
+                | Rule::MinHoursDaily { .. }
+                | Rule::MaxGapsPerDay(_)
+                | Rule::MaxGapsPerWeek(_)
+                | Rule::EarlyMaxBeginningsAtSecondHour(_)
+                | Rule::MaxHoursContinuously(_)
+                | Rule::MaxDaysPerWeek(_)
+                | Rule::MinDaysPerWeek(_)
+                | Rule::MaxSpanPerDay(_)
+                | Rule::MaxSpanPerDayOneLonger(_)
+                | Rule::MinRestingHours { .. }
+                | Rule::IntervalMaxDaysPerWeek { .. }
+        )
+    }
 }
 
 /// What a constraint requires. Activity lists hold indices into [`Problem::activities`].
@@ -376,6 +453,16 @@ pub enum Kind {
         /// Minimum periods between them.
         min_gaps: u16,
     },
+    /// On each day the activities carry at most `max` different tags of `tags` (FET's max two
+    /// activity tags from N1, N2 and N3 per day, for one teacher's or students set's activities).
+    MaxTagsPerDay {
+        /// Activities.
+        activities: Vec<u32>,
+        /// The tags counted.
+        tags: Vec<String>,
+        /// Maximum different tags a day.
+        max: u16,
+    },
     /// A daily/weekly shape rule for each listed resource (teachers or atoms).
     ResourceRule {
         /// Teachers or atoms the rule applies to, each separately.
@@ -456,6 +543,13 @@ impl Problem {
         if self.slot_count() > usize::from(u16::MAX) {
             return bad("too many slots in the week".into());
         }
+        if self.half_days && (!self.days.len().is_multiple_of(2) || h > 32) {
+            return bad(format!(
+                "mornings-afternoons mode needs an even number of half days and at most 32 periods each; \
+                 there are {} half days of {h} periods",
+                self.days.len()
+            ));
+        }
         let slots = self.slot_count();
         for (i, a) in self.activities.iter().enumerate() {
             if a.duration == 0 || usize::from(a.duration) > h {
@@ -496,7 +590,8 @@ impl Problem {
                 | Kind::SameStartingHour { activities }
                 | Kind::NotOverlapping { activities }
                 | Kind::Grouped { activities }
-                | Kind::MinGapsBetween { activities, .. } => acts_ok(activities),
+                | Kind::MinGapsBetween { activities, .. }
+                | Kind::MaxTagsPerDay { activities, .. } => acts_ok(activities),
                 Kind::Consecutive { first, second }
                 | Kind::Ordered { first, second }
                 | Kind::OrderedIfSameDay { first, second } => acts_ok(&[*first, *second]),
@@ -520,6 +615,7 @@ impl Problem {
                 | Kind::OccupyMaxTerms { activities, days_per_term, .. } => acts_ok(activities) && *days_per_term > 0,
                 Kind::ResourceRule { resources, rule } | Kind::TagRule { resources, rule, .. } => {
                     resources.iter().all(|r| res_ok(r) && !matches!(r, Resource::Room(_)))
+                        && (self.half_days || !rule.needs_half_days())
                         && match *rule {
                             Rule::IntervalMaxDaysPerWeek { start, end, .. } => start < end && usize::from(end) <= h,
                             _ => true,
@@ -527,7 +623,10 @@ impl Problem {
                 }
             };
             if !ok {
-                return bad(format!("constraint \"{}\" refers to an unknown activity, resource or slot", c.label));
+                return bad(format!(
+                    "constraint \"{}\" refers to an unknown activity, resource or slot, or needs the mornings-afternoons mode",
+                    c.label
+                ));
             }
         }
         Ok(())

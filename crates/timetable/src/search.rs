@@ -392,11 +392,12 @@ impl<'a> State<'a> {
                     let Some((da, qa, ua)) = self.pos(a) else { continue };
                     for &b in &acts[i + 1..] {
                         let Some((db, qb, ub)) = self.pos(b) else { continue };
-                        let dist = da.abs_diff(db);
+                        // Mornings-afternoons mode: days apart counts real days.
+                        let dist = if c.half_days { (da / 2).abs_diff(db / 2) } else { da.abs_diff(db) };
                         if dist < md {
                             k += (md - dist) as i64;
-                            if dist == 0 && *consecutive && !c.adjacent(da, qa + ua, qb) && !c.adjacent(da, qb + ub, qa)
-                            {
+                            let back_to_back = da == db && (c.adjacent(da, qa + ua, qb) || c.adjacent(da, qb + ub, qa));
+                            if dist == 0 && *consecutive && !back_to_back {
                                 k += 1;
                             }
                         }
@@ -434,6 +435,15 @@ impl<'a> State<'a> {
                 (Some((da, qa, ua)), Some((db, qb, _))) => i64::from(da * c.h + qa + ua > db * c.h + qb),
                 _ => 0,
             },
+            DynKind::TagsPerDay { acts, tag_bits, max } => {
+                let mut per_day = vec![0u64; c.nd];
+                for (&a, &bits) in acts.iter().zip(tag_bits) {
+                    if let Some((d, _, _)) = self.pos(a) {
+                        per_day[d] |= bits;
+                    }
+                }
+                per_day.iter().map(|b| (i64::from(b.count_ones()) - i64::from(*max)).max(0)).sum()
+            }
             DynKind::MinGaps { acts, min_gaps } => {
                 let g = usize::from(*min_gaps);
                 let mut k = 0;
@@ -520,145 +530,116 @@ impl<'a> State<'a> {
         if lo == hi {
             return;
         }
-        let m = self.busy[r * c.nd + d];
-        let u = c.unusable[r * c.nd + d];
-        let hours = m.count_ones() as i32;
-        let (first, last) =
-            if m == 0 { (0, 0) } else { (m.trailing_zeros() as usize, 63 - m.leading_zeros() as usize) };
-        let gaps = if m == 0 {
-            0
-        } else {
-            let span = (u64::MAX >> (63 - last)) & (u64::MAX << first);
-            (span & !m & !u).count_ones() as i32
-        };
+        let day = DayShape::of(self.busy[r * c.nd + d], c.unusable[r * c.nd + d]);
         for ri in lo..hi {
             let rule = &c.rules[ri];
-            let (sep, agg): (i32, i32) = match &rule.kind {
-                RuleKind::Shape(shape) => match *shape {
-                    Rule::MaxHoursDaily(x) => ((hours - i32::from(x)).max(0), 0),
-                    Rule::MinHoursDaily { min, allow_empty_days } => {
-                        if hours == 0 && allow_empty_days {
-                            (0, 0)
-                        } else {
-                            ((i32::from(min) - hours).max(0), 0)
-                        }
-                    }
-                    Rule::MaxGapsPerDay(x) => ((gaps - i32::from(x)).max(0), 0),
-                    Rule::MaxGapsPerWeek(_) => (0, gaps),
-                    Rule::EarlyMaxBeginningsAtSecondHour(_) => {
-                        if m == 0 {
-                            (0, 0)
-                        } else {
-                            let before = ((1u64 << first) - 1) & !u;
-                            let b = before.count_ones() as i32;
-                            if b >= 1 { (b - 1, 1) } else { (0, 0) }
-                        }
-                    }
-                    Rule::MaxHoursContinuously(x) => {
-                        let mut rest = m;
+            let mut changed = false;
+            for key in rule_keys(&rule.kind, d, c.nd) {
+                let (sep, agg) = match &rule.kind {
+                    RuleKind::Shape(shape) if key == d && !spans_days(shape) => day_value(*shape, &day, d),
+                    RuleKind::Shape(shape) => self.wide_value(*shape, r, key),
+                    RuleKind::TagGap { first, second, min_gaps } => {
+                        let a = self.busy[first * c.nd + d];
+                        let b = self.busy[second * c.nd + d];
+                        // Each run of second-tag lessons starts after the nearest first-tag lesson.
+                        let starts = b & !(b << 1);
                         let mut k = 0;
+                        let mut rest = starts;
                         while rest != 0 {
-                            let tz = rest.trailing_zeros();
-                            let run = (!(rest >> tz)).trailing_zeros();
-                            k += (run as i32 - i32::from(x)).max(0);
-                            rest &= !((u64::MAX >> (64 - run)) << tz);
+                            let sb = rest.trailing_zeros() as usize;
+                            rest &= rest - 1;
+                            let before = a & ((1u64 << sb) - 1);
+                            if before != 0 {
+                                let last_a = 63 - before.leading_zeros() as usize;
+                                k += (i32::from(*min_gaps) - (sb - last_a - 1) as i32).max(0);
+                            }
                         }
                         (k, 0)
                     }
-                    Rule::MaxSpanPerDay(x) => {
-                        let span = if m == 0 { 0 } else { (last - first + 1) as i32 };
-                        ((span - i32::from(x)).max(0), 0)
-                    }
-                    Rule::MaxSpanPerDayOneLonger(x) => {
-                        let span = if m == 0 { 0 } else { (last - first + 1) as i32 };
-                        (0, (span - i32::from(x)).max(0))
-                    }
-                    Rule::MinRestingHours { min, circular } => {
-                        // A day's value is the rest between it and the next day: both pairs
-                        // that include day `d` change.
-                        let prev = if d > 0 {
-                            Some(d - 1)
-                        } else if circular && c.nd > 1 {
-                            Some(c.nd - 1)
-                        } else {
-                            None
-                        };
-                        if let Some(p) = prev {
-                            let v = self.resting_shortfall(r, p, min, circular);
-                            self.store_rule_day(ri, p, [v, 0]);
+                    RuleKind::EndsDay(acts) => {
+                        let mut k = 0;
+                        for &a in acts {
+                            if let Some((da, qa, ua)) = self.pos(a)
+                                && da == d
+                                && (day.m >> (qa + ua)) != 0
+                            {
+                                k += 1;
+                            }
                         }
-                        (self.resting_shortfall(r, d, min, circular), 0)
+                        (k, 0)
                     }
-                    Rule::MaxDaysPerWeek(_) | Rule::MinDaysPerWeek(_) => (0, i32::from(m != 0)),
-                    Rule::IntervalMaxDaysPerWeek { start, end, .. } => {
-                        let mask = (u64::MAX << start) & (u64::MAX >> (64 - u32::from(end)));
-                        (0, i32::from(m & mask != 0))
-                    }
-                },
-                RuleKind::TagGap { first, second, min_gaps } => {
-                    let a = self.busy[first * c.nd + d];
-                    let b = self.busy[second * c.nd + d];
-                    // Each run of second-tag lessons starts after the nearest first-tag lesson.
-                    let starts = b & !(b << 1);
-                    let mut k = 0;
-                    let mut rest = starts;
-                    while rest != 0 {
-                        let sb = rest.trailing_zeros() as usize;
-                        rest &= rest - 1;
-                        let before = a & ((1u64 << sb) - 1);
-                        if before != 0 {
-                            let last_a = 63 - before.leading_zeros() as usize;
-                            k += (i32::from(*min_gaps) - (sb - last_a - 1) as i32).max(0);
-                        }
-                    }
-                    (k, 0)
+                };
+                let slot = &mut self.day_vals[ri * c.nd + key];
+                let old = *slot;
+                if old == [sep, agg] {
+                    continue;
                 }
-                RuleKind::EndsDay(acts) => {
-                    let mut k = 0;
-                    for &a in acts {
-                        if let Some((da, qa, ua)) = self.pos(a)
-                            && da == d
-                            && (m >> (qa + ua)) != 0
-                        {
-                            k += 1;
-                        }
-                    }
-                    (k, 0)
-                }
+                *slot = [sep, agg];
+                let sums = &mut self.rule_sums[ri];
+                sums[0] += sep - old[0];
+                sums[1] += agg - old[1];
+                changed = true;
+            }
+            if !changed {
+                continue;
+            }
+            let [s0, s1] = self.rule_sums[ri];
+            let weekly = match &rule.kind {
+                RuleKind::Shape(shape) => weekly_excess(*shape, s1),
+                RuleKind::EndsDay(_) | RuleKind::TagGap { .. } => 0,
             };
-            self.store_rule_day(ri, d, [sep, agg]);
+            let new = i64::from(s0 + weekly);
+            let delta = new - self.rule_cost[ri];
+            self.rule_cost[ri] = new;
+            let (h, w) = (rule.hard, rule.weight);
+            self.add_cost(h, w, self.w_rule[ri], delta);
         }
     }
 
-    /// Records rule `ri`'s values for day `d` and updates its cost.
-    fn store_rule_day(&mut self, ri: usize, d: usize, vals: [i32; 2]) {
+    /// Value of a rule that looks at more than one half day, stored at day `key`: the real day
+    /// `key / 2` for real-day rules, the four half days from `key` on for the consecutive rule, the
+    /// rest between day `key` and the next for the resting rule.
+    fn wide_value(&self, shape: Rule, r: usize, key: usize) -> (i32, i32) {
         let c = self.c;
-        let rule = &c.rules[ri];
-        let slot = &mut self.day_vals[ri * c.nd + d];
-        let old = *slot;
-        if old == vals {
-            return;
+        if let Rule::MinRestingHours { min, circular } = shape {
+            return (self.resting_shortfall(r, key, min, circular), 0);
         }
-        *slot = vals;
-        let sums = &mut self.rule_sums[ri];
-        sums[0] += vals[0] - old[0];
-        sums[1] += vals[1] - old[1];
-        let (s0, s1) = (sums[0], sums[1]);
-        let weekly = match &rule.kind {
-            RuleKind::Shape(Rule::MaxGapsPerWeek(x))
-            | RuleKind::Shape(Rule::EarlyMaxBeginningsAtSecondHour(x))
-            | RuleKind::Shape(Rule::MaxDaysPerWeek(x)) => (s1 - i32::from(*x)).max(0),
-            RuleKind::Shape(Rule::MinDaysPerWeek(x)) => (i32::from(*x) - s1).max(0),
-            RuleKind::Shape(Rule::IntervalMaxDaysPerWeek { max, .. }) => (s1 - i32::from(*max)).max(0),
-            // One day may be one period too long.
-            RuleKind::Shape(Rule::MaxSpanPerDayOneLonger(_)) => (s1 - 1).max(0),
-            _ => 0,
-        };
-        let new = i64::from(s0 + weekly);
-        let delta = new - self.rule_cost[ri];
-        self.rule_cost[ri] = new;
-        let (h, w) = (rule.hard, rule.weight);
-        self.add_cost(h, w, self.w_rule[ri], delta);
+        let busy = |d: usize| self.busy[r * c.nd + d];
+        if let Rule::MaxThreeConsecutiveHalfDays { afternoon_start_exception } = shape {
+            let all_busy = (key..key + 4).all(|d| busy(d) != 0);
+            let excused = afternoon_start_exception && key % 2 == 1;
+            return (i32::from(all_busy && !excused), 0);
+        }
+        let (morning, afternoon) = (busy(key), busy(key + 1));
+        let real = DayShape::of(
+            morning | afternoon << c.h,
+            c.unusable[r * c.nd + key] | c.unusable[r * c.nd + key + 1] << c.h,
+        );
+        match shape {
+            Rule::MaxHoursDailyRealDays(x) => ((real.hours - i32::from(x)).max(0), 0),
+            Rule::MinHoursDailyRealDays { min, allow_empty_days } => {
+                if real.hours == 0 && allow_empty_days {
+                    (0, 0)
+                } else {
+                    ((i32::from(min) - real.hours).max(0), 0)
+                }
+            }
+            Rule::MaxGapsPerRealDay { max, .. } => {
+                let over = real.gaps - i32::from(max);
+                ((over - 1).max(0), i32::from(over > 0))
+            }
+            Rule::MaxRealDaysPerWeek(_) | Rule::MinRealDaysPerWeek(_) => (0, i32::from(real.m != 0)),
+            Rule::MaxRealDaysWithMorningAndAfternoon(_) => (0, i32::from(morning != 0 && afternoon != 0)),
+            Rule::MinRestingHoursBetweenMorningAndAfternoon(x) => {
+                if morning == 0 || afternoon == 0 {
+                    return (0, 0);
+                }
+                let after_morning = c.h - 1 - (63 - morning.leading_zeros() as usize);
+                let before_afternoon = afternoon.trailing_zeros() as usize;
+                (i32::from(after_morning + before_afternoon < usize::from(x)), 0)
+            }
+            _ => (0, 0),
+        }
     }
 
     /// How many periods of rest resource `r` lacks between day `d` and the next day.
@@ -1317,6 +1298,164 @@ fn swap_move(st: &mut State<'_>, a: usize, rng: &mut Rng, history: &[i64], iter:
     st.insert_time(b, old_kb);
     st.set_room(b, old_rb);
     false
+}
+
+/// The shape of one resource's day (or real day): busy periods, periods that are never gaps.
+struct DayShape {
+    m: u64,
+    u: u64,
+    hours: i32,
+    first: usize,
+    last: usize,
+    gaps: i32,
+}
+
+impl DayShape {
+    fn of(m: u64, u: u64) -> Self {
+        let hours = m.count_ones() as i32;
+        let (first, last) =
+            if m == 0 { (0, 0) } else { (m.trailing_zeros() as usize, 63 - m.leading_zeros() as usize) };
+        let gaps = if m == 0 {
+            0
+        } else {
+            let span = (u64::MAX >> (63 - last)) & (u64::MAX << first);
+            (span & !m & !u).count_ones() as i32
+        };
+        DayShape { m, u, hours, first, last, gaps }
+    }
+
+    fn span(&self) -> i32 {
+        if self.m == 0 { 0 } else { (self.last - self.first + 1) as i32 }
+    }
+
+    /// (late beginnings beyond the second period, 1 if the day begins late).
+    fn late_start(&self) -> (i32, i32) {
+        if self.m == 0 {
+            return (0, 0);
+        }
+        let before = ((1u64 << self.first) - 1) & !self.u;
+        let b = before.count_ones() as i32;
+        if b >= 1 { (b - 1, 1) } else { (0, 0) }
+    }
+}
+
+/// Whether a rule's value on a day depends on other (half) days too.
+fn spans_days(shape: &Rule) -> bool {
+    matches!(
+        shape,
+        Rule::MaxHoursDailyRealDays(_)
+            | Rule::MinHoursDailyRealDays { .. }
+            | Rule::MaxGapsPerRealDay { .. }
+            | Rule::MaxRealDaysPerWeek(_)
+            | Rule::MinRealDaysPerWeek(_)
+            | Rule::MaxRealDaysWithMorningAndAfternoon(_)
+            | Rule::MinRestingHoursBetweenMorningAndAfternoon(_)
+            | Rule::MaxThreeConsecutiveHalfDays { .. }
+            | Rule::MinRestingHours { .. }
+    )
+}
+
+/// The days whose stored value changes when day `d` changes: a run of days, and for the circular
+/// resting rule the last day of the week too (its rest runs into day 0).
+fn rule_keys(kind: &RuleKind, d: usize, nd: usize) -> std::iter::Chain<std::ops::Range<usize>, std::option::IntoIter<usize>> {
+    let (run, extra) = match kind {
+        RuleKind::Shape(Rule::MaxThreeConsecutiveHalfDays { .. }) => {
+            if nd < 4 {
+                (0..0, None)
+            } else {
+                (d.saturating_sub(3)..d.min(nd - 4) + 1, None)
+            }
+        }
+        // The rest before day `d` is stored at the day before it.
+        RuleKind::Shape(Rule::MinRestingHours { circular, .. }) => {
+            (d.saturating_sub(1)..d + 1, (d == 0 && *circular && nd > 1).then_some(nd - 1))
+        }
+        RuleKind::Shape(shape) if spans_days(shape) => ((d & !1)..(d & !1) + 1, None),
+        _ => (d..d + 1, None),
+    };
+    run.chain(extra)
+}
+
+/// Value of a one-day rule on day `d`: (violations counted per day, count added up over the week).
+fn day_value(shape: Rule, day: &DayShape, d: usize) -> (i32, i32) {
+    let morning = d.is_multiple_of(2);
+    match shape {
+        Rule::MaxHoursDaily(x) => ((day.hours - i32::from(x)).max(0), 0),
+        Rule::MinHoursDaily { min, allow_empty_days } => {
+            if day.hours == 0 && allow_empty_days {
+                (0, 0)
+            } else {
+                ((i32::from(min) - day.hours).max(0), 0)
+            }
+        }
+        Rule::MaxGapsPerDay(x) => ((day.gaps - i32::from(x)).max(0), 0),
+        Rule::MaxGapsPerWeek(_) => (0, day.gaps),
+        Rule::EarlyMaxBeginningsAtSecondHour(_) => day.late_start(),
+        Rule::AfternoonsEarlyMaxBeginningsAtSecondHour(_) => {
+            if morning {
+                (0, 0)
+            } else {
+                day.late_start()
+            }
+        }
+        Rule::MaxHoursContinuously(x) => {
+            let mut rest = day.m;
+            let mut k = 0;
+            while rest != 0 {
+                let tz = rest.trailing_zeros();
+                let run = (!(rest >> tz)).trailing_zeros();
+                k += (run as i32 - i32::from(x)).max(0);
+                rest &= !((u64::MAX >> (64 - run)) << tz);
+            }
+            (k, 0)
+        }
+        Rule::MaxSpanPerDay(x) => ((day.span() - i32::from(x)).max(0), 0),
+        Rule::MaxSpanPerDayOneLonger(x) => (0, (day.span() - i32::from(x)).max(0)),
+        Rule::MaxDaysPerWeek(_) | Rule::MinDaysPerWeek(_) => (0, i32::from(day.m != 0)),
+        Rule::IntervalMaxDaysPerWeek { start, end, .. } => {
+            let mask = (u64::MAX << start) & (u64::MAX >> (64 - u32::from(end)));
+            (0, i32::from(day.m & mask != 0))
+        }
+        Rule::MaxMorningsPerWeek(_) => (0, i32::from(morning && day.m != 0)),
+        Rule::MaxAfternoonsPerWeek(_) => (0, i32::from(!morning && day.m != 0)),
+        Rule::MinHoursPerMorning { min, allow_empty_mornings } => {
+            if !morning || (day.hours == 0 && allow_empty_mornings) {
+                (0, 0)
+            } else {
+                ((i32::from(min) - day.hours).max(0), 0)
+            }
+        }
+        Rule::ZeroGapsPerAfternoon => (if morning { 0 } else { day.gaps }, 0),
+        // Rules over several half days are evaluated by `State::wide_value`.
+        _ => (0, 0),
+    }
+}
+
+/// The weekly part of a rule's cost from the week's sum of per-day counts.
+fn weekly_excess(shape: Rule, s1: i32) -> i32 {
+    match shape {
+        Rule::MaxGapsPerWeek(x)
+        | Rule::EarlyMaxBeginningsAtSecondHour(x)
+        | Rule::AfternoonsEarlyMaxBeginningsAtSecondHour(x)
+        | Rule::MaxDaysPerWeek(x)
+        | Rule::MaxRealDaysPerWeek(x)
+        | Rule::MaxMorningsPerWeek(x)
+        | Rule::MaxAfternoonsPerWeek(x)
+        | Rule::MaxRealDaysWithMorningAndAfternoon(x)
+        | Rule::IntervalMaxDaysPerWeek { max: x, .. } => (s1 - i32::from(x)).max(0),
+        Rule::MinDaysPerWeek(x) | Rule::MinRealDaysPerWeek(x) => (i32::from(x) - s1).max(0),
+        // One day may be one period too long.
+        Rule::MaxSpanPerDayOneLonger(_) => (s1 - 1).max(0),
+        // Days over the limit; with the exception, one of them is forgiven its first extra gap.
+        Rule::MaxGapsPerRealDay { one_day_exception, .. } => {
+            if one_day_exception {
+                (s1 - 1).max(0)
+            } else {
+                s1
+            }
+        }
+        _ => 0,
+    }
 }
 
 #[cfg(test)]

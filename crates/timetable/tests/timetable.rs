@@ -317,6 +317,78 @@ fn solver_bookkeeping_matches_the_independent_checker_for_every_constraint_kind(
     }
 }
 
+/// The generated school read in FET's mornings-afternoons mode: its five days plus a sixth are
+/// three real days of morning and afternoon, with every mornings-afternoons rule added (soft, so
+/// the search meets them violated and repaired).
+fn generated_half_days(seed: u64) -> Problem {
+    let mut p = generated(seed, 4, true);
+    p.days.push("D6".into());
+    p.half_days = true;
+    // Links are given per slot of the original week; the half-day tests need none.
+    p.constraints.retain(|c| !matches!(c.kind, Kind::LinkedStarts { .. }));
+    let everyone: Vec<Resource> = (0..p.atoms.len() as u32)
+        .map(Resource::Atom)
+        .chain((0..p.teachers.len() as u32).map(Resource::Teacher))
+        .collect();
+    let rules = [
+        Rule::MaxHoursDailyRealDays(8),
+        Rule::MinHoursDailyRealDays { min: 6, allow_empty_days: true },
+        Rule::MinHoursDailyRealDays { min: 3, allow_empty_days: false },
+        Rule::MaxGapsPerRealDay { max: 1, one_day_exception: false },
+        Rule::MaxGapsPerRealDay { max: 0, one_day_exception: true },
+        Rule::MaxRealDaysPerWeek(2),
+        Rule::MinRealDaysPerWeek(3),
+        Rule::MaxMorningsPerWeek(2),
+        Rule::MaxAfternoonsPerWeek(1),
+        Rule::MinHoursPerMorning { min: 3, allow_empty_mornings: true },
+        Rule::MinHoursPerMorning { min: 2, allow_empty_mornings: false },
+        Rule::ZeroGapsPerAfternoon,
+        Rule::MinRestingHoursBetweenMorningAndAfternoon(2),
+        Rule::MaxRealDaysWithMorningAndAfternoon(1),
+        Rule::MaxThreeConsecutiveHalfDays { afternoon_start_exception: false },
+        Rule::MaxThreeConsecutiveHalfDays { afternoon_start_exception: true },
+        Rule::AfternoonsEarlyMaxBeginningsAtSecondHour(1),
+    ];
+    for (i, rule) in rules.into_iter().enumerate() {
+        p.constraints.push(Constraint {
+            weight: 20_000 + i as u32 * 1_000,
+            hard: false,
+            label: format!("{rule:?}"),
+            kind: Kind::ResourceRule { resources: everyone.clone(), rule },
+        });
+    }
+    p.constraints.push(Constraint {
+        weight: 24_000,
+        hard: false,
+        label: "one tag a day".into(),
+        kind: Kind::MaxTagsPerDay {
+            activities: (0..p.activities.len() as u32).step_by(2).collect(),
+            tags: vec!["lab".into(), "none".into()],
+            max: 0,
+        },
+    });
+    p.constraints.push(Constraint {
+        weight: 25_000,
+        hard: false,
+        label: "lab per real day".into(),
+        kind: Kind::TagRule { resources: everyone, tag: "lab".into(), rule: Rule::MaxHoursDailyRealDays(1) },
+    });
+    p
+}
+
+#[test]
+fn solver_bookkeeping_matches_the_checker_in_the_mornings_afternoons_mode() {
+    for seed in 1..=4 {
+        let p = generated_half_days(seed);
+        p.validate().unwrap();
+        for iterations in [0, 50, 3_000] {
+            let cfg = SolveConfig { seed, threads: 1, max_iterations: Some(iterations), pinned: vec![] };
+            let s = solve(&p, &cfg, &control(&never)).unwrap();
+            assert!(s.bookkeeping_agrees, "seed {seed}, {iterations} moves: solver and checker disagree");
+        }
+    }
+}
+
 #[test]
 fn feasible_generated_school_is_solved_and_soft_penalty_improves() {
     let p = generated(7, 6, false);
@@ -508,29 +580,33 @@ fn fet_bad_input_is_reported_with_lines_and_names() {
     }
     let extra_soft = SMALL_FET.replace(
         "</Time_Constraints_List>",
-        "<ConstraintTeachersMaxAfternoonsPerWeek><Weight_Percentage>80</Weight_Percentage><Max_Afternoons_Per_Week>2</Max_Afternoons_Per_Week><Active>true</Active></ConstraintTeachersMaxAfternoonsPerWeek>\n</Time_Constraints_List>",
+        "<ConstraintTeachersMaxTwoConsecutiveMornings><Weight_Percentage>80</Weight_Percentage><Active>true</Active></ConstraintTeachersMaxTwoConsecutiveMornings>\n</Time_Constraints_List>",
     );
     match fet::import(&extra_soft, ImportOptions::default()) {
         Err(TimetableError::Unsupported { names, soft_only }) => {
-            assert_eq!(names, vec!["ConstraintTeachersMaxAfternoonsPerWeek".to_string()]);
+            assert_eq!(names, vec!["ConstraintTeachersMaxTwoConsecutiveMornings".to_string()]);
             assert!(soft_only);
         }
         other => panic!("expected unsupported, got {other:?}"),
     }
     let ok = fet::import(&extra_soft, ImportOptions { ignore_unsupported_soft: true }).unwrap();
-    assert_eq!(ok.ignored, vec![("ConstraintTeachersMaxAfternoonsPerWeek".to_string(), 1)]);
+    assert_eq!(ok.ignored, vec![("ConstraintTeachersMaxTwoConsecutiveMornings".to_string(), 1)]);
     let extra_hard = extra_soft.replace(
-        "<Weight_Percentage>80</Weight_Percentage><Max_Afternoons",
-        "<Weight_Percentage>100</Weight_Percentage><Max_Afternoons",
+        "<Weight_Percentage>80</Weight_Percentage><Active>true</Active></ConstraintTeachersMax",
+        "<Weight_Percentage>100</Weight_Percentage><Active>true</Active></ConstraintTeachersMax",
     );
     match fet::import(&extra_hard, ImportOptions { ignore_unsupported_soft: true }) {
         Err(e @ TimetableError::Unsupported { soft_only: false, .. }) => {
-            assert!(e.to_string().contains("ConstraintTeachersMaxAfternoonsPerWeek"));
+            assert!(e.to_string().contains("ConstraintTeachersMaxTwoConsecutiveMornings"));
         }
         other => panic!("expected unsupported, got {other:?}"),
     }
-    let mornings = SMALL_FET.replace("<Mode>Official</Mode>", "<Mode>Mornings_Afternoons</Mode>");
-    assert!(matches!(fet::import(&mornings, ImportOptions::default()), Err(TimetableError::Unsupported { .. })));
+    // A mode this importer does not know is refused by name.
+    let unknown = SMALL_FET.replace("<Mode>Official</Mode>", "<Mode>Shift_Planning</Mode>");
+    match fet::import(&unknown, ImportOptions::default()) {
+        Err(e @ TimetableError::Unsupported { .. }) => assert!(e.to_string().contains("mode Shift_Planning"), "{e}"),
+        other => panic!("expected unsupported, got {other:?}"),
+    }
 }
 
 /// Two schools with different bell times, a shared live lesson and an elective block.
@@ -743,7 +819,7 @@ fn real_fet_examples_import_or_are_refused_by_name() {
         }
     }
     println!("{imported} imported, {refused} refused by name");
-    assert!(imported >= 113, "only {imported} of 208 instances import");
+    assert!(imported >= 150, "only {imported} of 208 instances import");
 }
 
 /// A one-teacher, one-class FET document: `acts` are (id, tag) lessons of one period each.
@@ -1165,4 +1241,322 @@ fn fet_block_planning_students_take_one_block_at_a_time() {
         assert_eq!(hard_count(&p, &[0, 2]), 1, "same block on two days");
     }
     assert_eq!(hard_count(&doc_problem(OFFICIAL, 2, 2, &acts, ""), &[0, 2]), 0, "the official mode allows it");
+}
+
+/// `tiny_fet` in FET 6's mornings-afternoons mode; Ann's behaviour is given.
+fn tiny_ma(behaviour: &str, half_days: usize, hours: usize, acts: &[(u32, &str)], constraints: &str) -> String {
+    tiny_fet(r#"<fet version="6.8.5"><Mode>Mornings_Afternoons</Mode>"#, half_days, hours, acts, constraints).replace(
+        "<Teacher><Name>Ann</Name></Teacher>",
+        &format!("<Teacher><Name>Ann</Name><Mornings_Afternoons_Behavior>{behaviour}</Mornings_Afternoons_Behavior></Teacher>"),
+    )
+}
+
+fn ann_not_available(slots: &[(usize, usize)]) -> String {
+    let times: String = slots
+        .iter()
+        .map(|(d, q)| format!("<Not_Available_Time><Day>D{d}</Day><Hour>H{q}</Hour></Not_Available_Time>"))
+        .collect();
+    format!(
+        "<ConstraintTeacherNotAvailableTimes><Weight_Percentage>100</Weight_Percentage><Teacher>Ann</Teacher><Number_of_Not_Available_Times>{}</Number_of_Not_Available_Times>{times}<Active>true</Active></ConstraintTeacherNotAvailableTimes>",
+        slots.len()
+    )
+}
+
+#[test]
+fn fet_mornings_afternoons_mode_pairs_half_days_and_reads_teacher_behaviour() {
+    // Six half days of one period are three real days; Ann cannot come on the third.
+    let acts = [(1, ""), (2, "")];
+    let away = ann_not_available(&[(5, 1), (6, 1)]);
+    let p = fet::import(&tiny_ma("Exclusive", 6, 1, &acts, &away), ImportOptions::default()).unwrap().problem;
+    assert!(p.half_days);
+    // "Exclusive": never morning and afternoon of one real day (checked against FET 6.8.5).
+    let s = solved(&p);
+    assert_ne!(s[0] / 2, s[1] / 2, "the two lessons on different real days: {s:?}");
+    assert_eq!(hard_count(&p, &[0, 1]), 1, "morning and afternoon of real day 1");
+    assert_eq!(hard_count(&p, &[0, 2]), 0);
+    let p = fet::import(&tiny_ma("One day exception", 6, 1, &acts, &away), ImportOptions::default()).unwrap().problem;
+    assert_eq!(hard_count(&p, &[0, 1]), 0, "one such day is allowed");
+    let p = fet::import(&tiny_ma("Unrestricted", 6, 1, &acts, &away), ImportOptions::default()).unwrap().problem;
+    assert!(p.constraints.iter().all(|c| !matches!(c.kind, Kind::ResourceRule { .. })));
+    // FET 6 cannot generate without a behaviour: named as bad input.
+    let missing = tiny_fet(r#"<fet version="6.8.5"><Mode>Mornings_Afternoons</Mode>"#, 6, 1, &acts, "");
+    match fet::import(&missing, ImportOptions::default()) {
+        Err(TimetableError::BadInput { message, .. }) => assert!(message.contains("Ann"), "{message}"),
+        other => panic!("expected bad input, got {other:?}"),
+    }
+    // FET 5 "-morocco" builds: exclusive unless listed as an exception; "-algeria": unrestricted.
+    let morocco = tiny_fet(r#"<fet version="5.27.3-morocco">"#, 6, 1, &acts, &away);
+    let p = fet::import(&morocco, ImportOptions::default()).unwrap().problem;
+    assert_eq!(hard_count(&p, &[0, 1]), 1);
+    let listed = morocco.replace(
+        "<Subjects_List>",
+        "<Exception_Teachers_One_Day_List><Teacher>Ann</Teacher></Exception_Teachers_One_Day_List><Subjects_List>",
+    );
+    let p = fet::import(&listed, ImportOptions::default()).unwrap().problem;
+    assert_eq!(hard_count(&p, &[0, 1]), 0);
+    let algeria = tiny_fet(r#"<fet version="5.27.3-algeria">"#, 6, 1, &acts, &away);
+    let p = fet::import(&algeria, ImportOptions::default()).unwrap().problem;
+    assert_eq!(hard_count(&p, &[0, 1]), 0);
+    // An odd number of half days cannot be paired.
+    assert!(matches!(
+        fet::import(&tiny_ma("Unrestricted", 5, 1, &acts, ""), ImportOptions::default()),
+        Err(TimetableError::BadInput { .. })
+    ));
+}
+
+#[test]
+fn fet_mornings_afternoons_min_days_between_activities_counts_real_days() {
+    let acts = [(1, ""), (2, "")];
+    let c = "<ConstraintMinDaysBetweenActivities><Weight_Percentage>100</Weight_Percentage><Consecutive_If_Same_Day>true</Consecutive_If_Same_Day><Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><MinDays>1</MinDays><Active>true</Active></ConstraintMinDaysBetweenActivities>";
+    // Four half days of two periods: slots 0-1 morning 1, 2-3 afternoon 1, 4-5 morning 2.
+    let p = fet::import(&tiny_ma("Unrestricted", 4, 2, &acts, c), ImportOptions::default()).unwrap().problem;
+    let s = solved(&p);
+    assert_ne!(s[0] / 4, s[1] / 4, "different real days: {s:?}");
+    assert_eq!(hard_count(&p, &[0, 2]), 2, "morning and afternoon of one real day, not back to back");
+    assert_eq!(hard_count(&p, &[0, 4]), 0);
+    // The same file in the official mode counts the half days as days.
+    let official = tiny_fet(OFFICIAL, 4, 2, &acts, c);
+    let p = fet::import(&official, ImportOptions::default()).unwrap().problem;
+    assert_eq!(hard_count(&p, &[0, 2]), 0);
+}
+
+#[test]
+fn fet5_mornings_afternoons_files_use_fet6_names_for_real_day_constraints() {
+    let acts = [(1, ""), (2, "")];
+    let c = "<ConstraintTeacherMaxDaysPerWeek><Weight_Percentage>100</Weight_Percentage><Teacher_Name>Ann</Teacher_Name><Max_Days_Per_Week>1</Max_Days_Per_Week><Active>true</Active></ConstraintTeacherMaxDaysPerWeek>
+<ConstraintTeacherMaxHoursDailyHalfDays><Weight_Percentage>100</Weight_Percentage><Teacher_Name>Ann</Teacher_Name><Maximum_Hours_Daily>1</Maximum_Hours_Daily><Active>true</Active></ConstraintTeacherMaxHoursDailyHalfDays>";
+    let fet5 = tiny_fet(r#"<fet version="5.27.3-ma3">"#, 4, 2, &acts, c).replace(
+        "<Name>Ann</Name></Teacher>",
+        "<Name>Ann</Name><Mornings_Afternoons_Behavior>Unrestricted</Mornings_Afternoons_Behavior></Teacher>",
+    );
+    let p = fet::import(&fet5, ImportOptions::default()).unwrap().problem;
+    let rules: Vec<Rule> = p
+        .constraints
+        .iter()
+        .filter_map(|c| match &c.kind {
+            Kind::ResourceRule { rule, .. } => Some(*rule),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rules, vec![Rule::MaxRealDaysPerWeek(1), Rule::MaxHoursDaily(1)]);
+    // One real day, one lesson per half day: morning and afternoon.
+    let s = solved(&p);
+    assert_eq!(s[0] / 4, s[1] / 4);
+    assert_ne!(s[0] / 2, s[1] / 2);
+}
+
+/// Each mornings-afternoons constraint binds: FET 6 file with Ann's lessons, timetables that
+/// break it and one that keeps it (semantics checked against FET 6.8.5 on the same instances).
+#[test]
+fn fet_mornings_afternoons_constraints_bind_and_are_checked() {
+    let el = |name: &str, body: &str| {
+        format!("<{name}><Weight_Percentage>100</Weight_Percentage>{body}<Active>true</Active></{name}>")
+    };
+    let ann = "<Teacher_Name>Ann</Teacher_Name>";
+    // (constraint, half days, periods, lessons, broken timetables with their counts, a kept one)
+    type Case = (String, usize, usize, usize, Vec<(Vec<u16>, u64)>, Vec<u16>);
+    let cases: Vec<Case> = vec![
+        (
+            el("ConstraintTeachersMaxAfternoonsPerWeek", "<Max_Afternoons_Per_Week>1</Max_Afternoons_Per_Week>"),
+            4,
+            2,
+            2,
+            vec![(vec![2, 6], 1)],
+            vec![2, 3],
+        ),
+        (
+            el(
+                "ConstraintTeacherMaxMorningsPerWeek",
+                &format!("{ann}<Max_Mornings_Per_Week>1</Max_Mornings_Per_Week>"),
+            ),
+            4,
+            2,
+            2,
+            vec![(vec![0, 4], 1)],
+            vec![0, 1],
+        ),
+        (
+            el("ConstraintTeachersMaxHoursDailyRealDays", "<Maximum_Hours_Daily>2</Maximum_Hours_Daily>"),
+            4,
+            2,
+            3,
+            vec![(vec![0, 1, 2], 1)],
+            vec![0, 1, 4],
+        ),
+        (
+            el(
+                "ConstraintStudentsSetMaxHoursDailyRealDays",
+                "<Maximum_Hours_Daily>1</Maximum_Hours_Daily><Students>Y1</Students>",
+            ),
+            4,
+            2,
+            2,
+            vec![(vec![0, 3], 1)],
+            vec![0, 4],
+        ),
+        // Real-day gaps run from the morning's first lesson to the afternoon's last.
+        (
+            el(
+                "ConstraintTeacherMaxGapsPerRealDay",
+                &format!(
+                    "{ann}<Max_Gaps>1</Max_Gaps><Allow_One_Day_Exception_of_Plus_One>false</Allow_One_Day_Exception_of_Plus_One>"
+                ),
+            ),
+            4,
+            2,
+            2,
+            vec![(vec![0, 3], 1)],
+            vec![1, 2],
+        ),
+        (
+            el(
+                "ConstraintTeacherMaxGapsPerRealDay",
+                &format!(
+                    "{ann}<Max_Gaps>0</Max_Gaps><Allow_One_Day_Exception_of_Plus_One>true</Allow_One_Day_Exception_of_Plus_One>"
+                ),
+            ),
+            4,
+            2,
+            4,
+            vec![(vec![0, 3, 4, 7], 3), (vec![0, 2, 4, 6], 1)],
+            vec![0, 2, 4, 5],
+        ),
+        (
+            el("ConstraintTeacherMaxRealDaysPerWeek", &format!("{ann}<Max_Days_Per_Week>1</Max_Days_Per_Week>")),
+            4,
+            1,
+            2,
+            vec![(vec![0, 2], 1)],
+            vec![0, 1],
+        ),
+        (
+            el(
+                "ConstraintTeacherMinRealDaysPerWeek",
+                &format!("{ann}<Minimum_Days_Per_Week>2</Minimum_Days_Per_Week>"),
+            ),
+            4,
+            1,
+            2,
+            vec![(vec![0, 1], 1)],
+            vec![0, 2],
+        ),
+        (
+            el(
+                "ConstraintTeacherMinHoursDailyRealDays",
+                &format!("{ann}<Minimum_Hours_Daily>2</Minimum_Hours_Daily><Allow_Empty_Days>true</Allow_Empty_Days>"),
+            ),
+            4,
+            2,
+            2,
+            vec![(vec![0, 4], 2)],
+            vec![0, 2],
+        ),
+        (
+            el(
+                "ConstraintStudentsMinHoursPerMorning",
+                "<Minimum_Hours_Per_Morning>2</Minimum_Hours_Per_Morning><Allow_Empty_Mornings>true</Allow_Empty_Mornings>",
+            ),
+            4,
+            2,
+            2,
+            vec![(vec![0, 4], 2)],
+            vec![0, 1],
+        ),
+        // "No empty days" in this mode: a half day may be empty if the other half has lessons.
+        (
+            el(
+                "ConstraintStudentsSetMinHoursDaily",
+                "<Minimum_Hours_Daily>2</Minimum_Hours_Daily><Students>Y1</Students><Allow_Empty_Days>false</Allow_Empty_Days>",
+            ),
+            4,
+            2,
+            4,
+            vec![(vec![0, 1, 2, 3], 1), (vec![0, 2, 4, 6], 4)],
+            vec![0, 1, 4, 5],
+        ),
+        (el("ConstraintTeachersMaxZeroGapsPerAfternoon", ""), 2, 3, 2, vec![(vec![3, 5], 1)], vec![0, 2]),
+        (
+            el(
+                "ConstraintTeachersMinRestingHoursBetweenMorningAndAfternoon",
+                "<Minimum_Resting_Hours>1</Minimum_Resting_Hours>",
+            ),
+            2,
+            2,
+            2,
+            vec![(vec![1, 2], 1)],
+            vec![0, 2],
+        ),
+        // Never four half days in a row; afternoon-morning-afternoon-morning only with the exception.
+        (
+            el(
+                "ConstraintTeachersMaxThreeConsecutiveDays",
+                "<Allow_Afternoon_Morning_Afternoon_Morning_Exception>false</Allow_Afternoon_Morning_Afternoon_Morning_Exception>",
+            ),
+            6,
+            1,
+            4,
+            vec![(vec![1, 2, 3, 4], 1), (vec![0, 1, 2, 3], 1)],
+            vec![0, 1, 2, 4],
+        ),
+        (
+            el(
+                "ConstraintTeachersMaxThreeConsecutiveDays",
+                "<Allow_Afternoon_Morning_Afternoon_Morning_Exception>true</Allow_Afternoon_Morning_Afternoon_Morning_Exception>",
+            ),
+            6,
+            1,
+            4,
+            vec![(vec![0, 1, 2, 3], 1)],
+            vec![1, 2, 3, 4],
+        ),
+        (
+            el(
+                "ConstraintTeacherAfternoonsEarlyMaxBeginningsAtSecondHour",
+                "<Max_Beginnings_At_Second_Hour>0</Max_Beginnings_At_Second_Hour><Teacher>Ann</Teacher>",
+            ),
+            2,
+            2,
+            1,
+            vec![(vec![3], 1)],
+            vec![1],
+        ),
+    ];
+    for (c, half_days, hours, lessons, broken, kept) in cases {
+        let acts: Vec<(u32, &str)> = (1..=lessons as u32).map(|i| (i, "")).collect();
+        let p = fet::import(&tiny_ma("Unrestricted", half_days, hours, &acts, &c), ImportOptions::default())
+            .unwrap_or_else(|e| panic!("{c}: {e}"))
+            .problem;
+        for (starts, count) in broken {
+            assert_eq!(hard_count(&p, &starts), count, "{c}: {starts:?}");
+        }
+        assert_eq!(hard_count(&p, &kept), 0, "{c}: {kept:?}");
+        let s = solved(&p);
+        assert_eq!(hard_count(&p, &s), 0, "{c}");
+    }
+    // Tag rules per real day.
+    let acts = [(1, "Lab"), (2, "Lab"), (3, "")];
+    let c = el(
+        "ConstraintTeacherActivityTagMaxHoursDailyRealDays",
+        &format!("{ann}<Activity_Tag_Name>Lab</Activity_Tag_Name><Maximum_Hours_Daily>1</Maximum_Hours_Daily>"),
+    );
+    let p = fet::import(&tiny_ma("Unrestricted", 4, 1, &acts, &c), ImportOptions::default()).unwrap().problem;
+    assert_eq!(hard_count(&p, &[0, 1, 2]), 1, "both labs on real day 1");
+    assert_eq!(hard_count(&p, &[0, 2, 1]), 0);
+    let s = solved(&p);
+    assert_ne!(s[0] / 2, s[1] / 2);
+    // At most two of the tags N1, N2, N3 on one half day (per half day: checked against FET 6.8.5).
+    let acts = [(1, "N1"), (2, "N2"), (3, "N3")];
+    let c = el("ConstraintTeacherMaxTwoActivityTagsPerDayFromN1N2N3", ann);
+    let with_tags = tiny_ma("Unrestricted", 2, 3, &acts, &c).replace(
+        "<Activity_Tag><Name>Lab</Name></Activity_Tag>",
+        "<Activity_Tag><Name>N1</Name></Activity_Tag><Activity_Tag><Name>N2</Name></Activity_Tag><Activity_Tag><Name>N3</Name></Activity_Tag>",
+    );
+    let p = fet::import(&with_tags, ImportOptions::default()).unwrap().problem;
+    assert_eq!(hard_count(&p, &[0, 1, 2]), 1, "three tags on the morning");
+    assert_eq!(hard_count(&p, &[0, 1, 3]), 0, "N3 in the afternoon");
+    let s = solved(&p);
+    assert!(s.iter().any(|&x| x < 3) && s.iter().any(|&x| x >= 3), "{s:?}");
+    // Outside the mode these constraints are bad input, with their line.
+    let official = tiny_fet(OFFICIAL, 4, 1, &acts, &c);
+    assert!(matches!(fet::import(&official, ImportOptions::default()), Err(TimetableError::BadInput { .. })));
 }

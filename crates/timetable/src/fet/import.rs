@@ -122,6 +122,102 @@ pub const SUPPORTED_CONSTRAINTS: &[(&str, &str)] = &[
         "ConstraintTeachersMinGapsBetweenOrderedPairOfActivityTags",
         "all teachers: min free periods from a lesson with one tag to a later one with another",
     ),
+    ("ConstraintTeacherMaxHoursDailyRealDays", "mornings-afternoons: teacher: max hours a real day"),
+    ("ConstraintTeachersMaxHoursDailyRealDays", "mornings-afternoons: all teachers: max hours a real day"),
+    ("ConstraintStudentsMaxHoursDailyRealDays", "mornings-afternoons: all students: max hours a real day"),
+    ("ConstraintStudentsSetMaxHoursDailyRealDays", "mornings-afternoons: students set: max hours a real day"),
+    ("ConstraintTeacherMinHoursDailyRealDays", "mornings-afternoons: teacher: min hours a real day"),
+    ("ConstraintTeachersMinHoursDailyRealDays", "mornings-afternoons: all teachers: min hours a real day"),
+    (
+        "ConstraintTeacherMaxGapsPerRealDay",
+        "mornings-afternoons: teacher: max gaps a real day (morning end to afternoon start counts)",
+    ),
+    ("ConstraintTeachersMaxGapsPerRealDay", "mornings-afternoons: all teachers: max gaps a real day"),
+    ("ConstraintStudentsMaxGapsPerRealDay", "mornings-afternoons: all students: max gaps a real day"),
+    ("ConstraintStudentsSetMaxGapsPerRealDay", "mornings-afternoons: students set: max gaps a real day"),
+    ("ConstraintTeacherMaxRealDaysPerWeek", "mornings-afternoons: teacher: max real days with lessons"),
+    ("ConstraintTeachersMaxRealDaysPerWeek", "mornings-afternoons: all teachers: max real days with lessons"),
+    ("ConstraintStudentsMaxRealDaysPerWeek", "mornings-afternoons: all students: max real days with lessons"),
+    ("ConstraintStudentsSetMaxRealDaysPerWeek", "mornings-afternoons: students set: max real days with lessons"),
+    ("ConstraintTeacherMinRealDaysPerWeek", "mornings-afternoons: teacher: min real days with lessons"),
+    ("ConstraintTeachersMinRealDaysPerWeek", "mornings-afternoons: all teachers: min real days with lessons"),
+    ("ConstraintTeacherMaxMorningsPerWeek", "mornings-afternoons: teacher: max mornings with lessons"),
+    ("ConstraintTeachersMaxMorningsPerWeek", "mornings-afternoons: all teachers: max mornings with lessons"),
+    ("ConstraintStudentsMaxMorningsPerWeek", "mornings-afternoons: all students: max mornings with lessons"),
+    ("ConstraintStudentsSetMaxMorningsPerWeek", "mornings-afternoons: students set: max mornings with lessons"),
+    ("ConstraintTeacherMaxAfternoonsPerWeek", "mornings-afternoons: teacher: max afternoons with lessons"),
+    ("ConstraintTeachersMaxAfternoonsPerWeek", "mornings-afternoons: all teachers: max afternoons with lessons"),
+    ("ConstraintStudentsMaxAfternoonsPerWeek", "mornings-afternoons: all students: max afternoons with lessons"),
+    ("ConstraintStudentsSetMaxAfternoonsPerWeek", "mornings-afternoons: students set: max afternoons with lessons"),
+    ("ConstraintTeacherMinHoursPerMorning", "mornings-afternoons: teacher: min hours a morning"),
+    ("ConstraintTeachersMinHoursPerMorning", "mornings-afternoons: all teachers: min hours a morning"),
+    ("ConstraintStudentsMinHoursPerMorning", "mornings-afternoons: all students: min hours a morning"),
+    ("ConstraintStudentsSetMinHoursPerMorning", "mornings-afternoons: students set: min hours a morning"),
+    ("ConstraintTeacherMaxZeroGapsPerAfternoon", "mornings-afternoons: teacher: no gaps in the afternoons"),
+    ("ConstraintTeachersMaxZeroGapsPerAfternoon", "mornings-afternoons: all teachers: no gaps in the afternoons"),
+    (
+        "ConstraintTeacherMinRestingHoursBetweenMorningAndAfternoon",
+        "mornings-afternoons: teacher: min free periods between morning and afternoon lessons of a day",
+    ),
+    (
+        "ConstraintTeachersMinRestingHoursBetweenMorningAndAfternoon",
+        "mornings-afternoons: all teachers: min free periods between morning and afternoon",
+    ),
+    (
+        "ConstraintStudentsMinRestingHoursBetweenMorningAndAfternoon",
+        "mornings-afternoons: all students: min free periods between morning and afternoon",
+    ),
+    (
+        "ConstraintStudentsSetMinRestingHoursBetweenMorningAndAfternoon",
+        "mornings-afternoons: students set: min free periods between morning and afternoon",
+    ),
+    ("ConstraintTeacherMaxThreeConsecutiveDays", "mornings-afternoons: teacher: never four half days in a row"),
+    ("ConstraintTeachersMaxThreeConsecutiveDays", "mornings-afternoons: all teachers: never four half days in a row"),
+    ("ConstraintStudentsMaxThreeConsecutiveDays", "mornings-afternoons: all students: never four half days in a row"),
+    (
+        "ConstraintStudentsSetMaxThreeConsecutiveDays",
+        "mornings-afternoons: students set: never four half days in a row",
+    ),
+    (
+        "ConstraintTeacherAfternoonsEarlyMaxBeginningsAtSecondHour",
+        "mornings-afternoons: teacher: afternoons start at the first period",
+    ),
+    (
+        "ConstraintTeachersAfternoonsEarlyMaxBeginningsAtSecondHour",
+        "mornings-afternoons: all teachers: afternoons start at the first period",
+    ),
+    (
+        "ConstraintStudentsAfternoonsEarlyMaxBeginningsAtSecondHour",
+        "mornings-afternoons: all students: afternoons start at the first period",
+    ),
+    (
+        "ConstraintStudentsSetAfternoonsEarlyMaxBeginningsAtSecondHour",
+        "mornings-afternoons: students set: afternoons start at the first period",
+    ),
+    (
+        "ConstraintTeacherActivityTagMaxHoursDailyRealDays",
+        "mornings-afternoons: teacher: max hours a real day with a tag",
+    ),
+    (
+        "ConstraintTeachersActivityTagMaxHoursDailyRealDays",
+        "mornings-afternoons: all teachers: max hours a real day with a tag",
+    ),
+    (
+        "ConstraintStudentsActivityTagMaxHoursDailyRealDays",
+        "mornings-afternoons: all students: max hours a real day with a tag",
+    ),
+    (
+        "ConstraintStudentsSetActivityTagMaxHoursDailyRealDays",
+        "mornings-afternoons: students set: max hours a real day with a tag",
+    ),
+    (
+        "ConstraintTeacherMaxTwoActivityTagsPerDayFromN1N2N3",
+        "mornings-afternoons: teacher: lessons of at most two of the tags N1, N2, N3 a (half) day",
+    ),
+    (
+        "ConstraintTeachersMaxTwoActivityTagsPerDayFromN1N2N3",
+        "mornings-afternoons: all teachers: at most two of the tags N1, N2, N3 a (half) day",
+    ),
     ("ConstraintActivityPreferredRoom", "room of one activity"),
     ("ConstraintActivityPreferredRooms", "allowed rooms of one activity"),
     ("ConstraintSubjectPreferredRoom", "room of a subject"),
@@ -169,36 +265,34 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
     // FET's block-planning mode: "days" are teachers or rooms and periods are blocks; the only
     // difference for verdicts is that a students set is in one block at a time on every "day".
     let mut block_planning = false;
+    let mut half_days: Option<HalfDayFormat> = None;
     if let Some(mode) = root.text_of("Mode").map(str::trim)
         && !mode.is_empty()
         && mode != "Official"
     {
-        if mode == "Terms" {
-            terms_mode = true;
-        } else if mode == "Block_Planning" {
-            block_planning = true;
-        } else {
-            unsupported_hard.insert(format!("mode {mode}"));
+        match mode {
+            "Terms" => terms_mode = true,
+            "Block_Planning" => block_planning = true,
+            "Mornings_Afternoons" => half_days = Some(HalfDayFormat::Fet6),
+            _ => {
+                unsupported_hard.insert(format!("mode {mode}"));
+            }
         }
     }
     // FET 5 special builds stored other modes in the version string; FET 6 reads them in those modes.
     if let Some(v) = fet_version(src) {
         let suffix = v.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.').trim_start_matches('-');
-        let mode = if suffix.starts_with("algeria")
-            || suffix.starts_with("morocco")
-            || suffix.starts_with("ma") && !suffix.starts_with("mathmake")
-        {
-            Some("Mornings_Afternoons")
+        if suffix.starts_with("algeria") {
+            half_days = Some(HalfDayFormat::Fet5Algeria);
+        } else if suffix.starts_with("morocco") {
+            half_days = Some(HalfDayFormat::Fet5Morocco);
+        } else if suffix.starts_with("ma") && !suffix.starts_with("mathmake") {
+            half_days = Some(HalfDayFormat::Fet5);
         } else if suffix.starts_with("bp") {
             block_planning = true;
-            None
         } else {
             // FET 6 reads FET 5's "-mathmake" (and "-terms") builds in terms mode.
             terms_mode |= suffix.starts_with("terms") || v.contains("-mathmake");
-            None
-        };
-        if let Some(m) = mode {
-            unsupported_hard.insert(format!("mode {m} (FET version {v})"));
         }
     }
     let mut b = Builder::default();
@@ -208,6 +302,9 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
         b.read_terms(&root)?;
     }
     b.read_names(&root)?;
+    if let Some(format) = half_days {
+        b.read_mornings_afternoons(&root, format)?;
+    }
     b.read_students(&root)?;
     b.read_rooms(&root, &mut unsupported_hard)?;
     b.read_activities(&root)?;
@@ -224,6 +321,16 @@ pub fn import(src: &str, opts: ImportOptions) -> Result<FetImport> {
                 inactive += 1;
                 continue;
             }
+            // FET 5 mornings-afternoons builds named some real-day constraints like the official
+            // (half-day) ones; FET 6 renames them on reading, and so do we.
+            let renamed;
+            let c = match half_days.filter(|f| *f != HalfDayFormat::Fet6).and_then(|_| fet5_half_day_name(&c.name)) {
+                Some(name) => {
+                    renamed = Element { name, ..c.clone() };
+                    &renamed
+                }
+                None => c,
+            };
             let w = weight(c)?;
             if !supported.contains_key(c.name.as_str()) {
                 if w >= 100.0 {
@@ -261,6 +368,39 @@ fn fet_version(src: &str) -> Option<&str> {
     let tag = &src[start..start + src[start..].find('>')?];
     let v = &tag[tag.find("version=\"")? + 9..];
     Some(&v[..v.find('"')?])
+}
+
+/// Where a mornings-afternoons file comes from: it decides the constraint names and where each
+/// teacher's mornings-afternoons behaviour is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HalfDayFormat {
+    /// FET 6 `<Mode>Mornings_Afternoons</Mode>`: a behaviour per teacher.
+    Fet6,
+    /// FET 5 "-ma" builds: a behaviour per teacher, FET 5 constraint names.
+    Fet5,
+    /// FET 5 "-algeria" builds: every teacher unrestricted, FET 5 constraint names.
+    Fet5Algeria,
+    /// FET 5 "-morocco" builds: every teacher works mornings or afternoons exclusively except those
+    /// in the one/two/three days exception lists; FET 5 constraint names.
+    Fet5Morocco,
+}
+
+/// FET 6's name for a constraint element of a FET 5 mornings-afternoons file, when it differs
+/// (checked against FET 6.8.5's conversion).
+fn fet5_half_day_name(name: &str) -> Option<String> {
+    let (who, stem) = ["ConstraintTeachers", "ConstraintTeacher", "ConstraintStudentsSet", "ConstraintStudents"]
+        .iter()
+        .find_map(|w| name.strip_prefix(w).map(|rest| (*w, rest)))?;
+    let new = match stem {
+        "MaxDaysPerWeek" => "MaxRealDaysPerWeek",
+        "MinDaysPerWeek" => "MinRealDaysPerWeek",
+        "MaxHoursDaily" => "MaxHoursDailyRealDays",
+        "ActivityTagMaxHoursDaily" => "ActivityTagMaxHoursDailyRealDays",
+        "MaxSpanPerDay" => "MaxSpanPerRealDay",
+        "MaxHoursDailyHalfDays" => "MaxHoursDaily",
+        _ => return None,
+    };
+    Some(format!("{who}{new}"))
 }
 
 fn bad(line: usize, message: String) -> TimetableError {
@@ -390,6 +530,101 @@ impl Builder {
             for s in l.all("Activity_Tag") {
                 self.tags.insert(s.text_of("Name").unwrap_or_default().to_string());
             }
+        }
+        Ok(())
+    }
+
+    /// Mornings-afternoons mode: the days are half days (morning, afternoon, morning, …), and each
+    /// teacher may be limited in how many real days they teach both halves of.
+    fn read_mornings_afternoons(&mut self, root: &Element, format: HalfDayFormat) -> Result<()> {
+        let (nd, h) = (self.problem.days.len(), self.problem.periods.len());
+        if nd % 2 != 0 {
+            return Err(bad(
+                root.child("Days_List").map_or(root.line, |e| e.line),
+                format!(
+                    "mornings-afternoons mode needs morning and afternoon of each day, but there are {nd} half days"
+                ),
+            ));
+        }
+        if h > 32 {
+            return Err(bad(
+                root.child("Hours_List").map_or(root.line, |e| e.line),
+                format!("{h} periods per half day; at most 32 are supported in the mornings-afternoons mode"),
+            ));
+        }
+        self.problem.half_days = true;
+        // At most how many real days each teacher may teach both in the morning and in the afternoon.
+        let mut both: Vec<Option<u16>> = vec![None; self.problem.teachers.len()];
+        match format {
+            HalfDayFormat::Fet6 | HalfDayFormat::Fet5 => {
+                let teachers =
+                    root.child("Teachers_List").map(|l| l.all("Teacher").collect::<Vec<_>>()).unwrap_or_default();
+                for (t, el) in teachers.into_iter().enumerate() {
+                    let field = el.child("Mornings_Afternoons_Behavior").ok_or_else(|| {
+                        bad(
+                            el.line,
+                            format!(
+                                "teacher \"{}\" has no <Mornings_Afternoons_Behavior>",
+                                el.text_of("Name").unwrap_or_default()
+                            ),
+                        )
+                    })?;
+                    both[t] = match field.text.trim() {
+                        "Unrestricted" => None,
+                        "Exclusive" => Some(0),
+                        "One day exception" => Some(1),
+                        "Two days exception" => Some(2),
+                        "Three days exception" => Some(3),
+                        "Four days exception" => Some(4),
+                        "Five days exception" => Some(5),
+                        other => {
+                            return Err(bad(
+                                field.line,
+                                format!("<Mornings_Afternoons_Behavior> \"{other}\" is not one FET knows"),
+                            ));
+                        }
+                    };
+                }
+            }
+            HalfDayFormat::Fet5Algeria => {}
+            HalfDayFormat::Fet5Morocco => {
+                both.fill(Some(0));
+                for (list, days) in [
+                    ("Exception_Teachers_One_Day_List", 1),
+                    ("Exception_Teachers_Two_Days_List", 2),
+                    ("Exception_Teachers_Three_Days_List", 3),
+                ] {
+                    let Some(l) = root.child(list) else { continue };
+                    for el in l.all("Teacher") {
+                        let t = find(&self.teacher_index, &el.text)
+                            .ok_or_else(|| bad(el.line, format!("<{list}>: unknown teacher \"{}\"", el.text.trim())))?;
+                        both[t as usize] = Some(days);
+                    }
+                }
+            }
+        }
+        let real_days = (nd / 2) as u16;
+        for (t, limit) in both.into_iter().enumerate() {
+            let Some(k) = limit.filter(|&k| k < real_days) else { continue };
+            let name = &self.problem.teachers[t];
+            let label = if k == 0 {
+                format!(
+                    "teacher {name} teaches mornings or afternoons, never both on one day [Mornings_Afternoons_Behavior]"
+                )
+            } else {
+                format!(
+                    "teacher {name} teaches both morning and afternoon on at most {k} days [Mornings_Afternoons_Behavior]"
+                )
+            };
+            self.problem.constraints.push(Constraint {
+                weight: FULL_WEIGHT,
+                hard: true,
+                label,
+                kind: Kind::ResourceRule {
+                    resources: vec![Resource::Teacher(t as u32)],
+                    rule: Rule::MaxRealDaysWithMorningAndAfternoon(k),
+                },
+            });
         }
         Ok(())
     }
@@ -839,6 +1074,37 @@ impl Builder {
                     self.push(c, w, label, kind);
                 }
             }
+            "ConstraintTeacherMaxTwoActivityTagsPerDayFromN1N2N3"
+            | "ConstraintTeachersMaxTwoActivityTagsPerDayFromN1N2N3" => {
+                if !self.problem.half_days {
+                    return Err(bad(
+                        c.line,
+                        format!("<{name}> is a constraint of FET's mornings-afternoons mode only"),
+                    ));
+                }
+                let teachers: Vec<u32> = if name.starts_with("ConstraintTeachers") {
+                    (0..self.problem.teachers.len() as u32).collect()
+                } else {
+                    vec![self.teacher(c, "Teacher_Name")?]
+                };
+                // FET counts the tags literally named N1, N2 and N3, per (half) day.
+                let tags: Vec<String> = ["N1", "N2", "N3"].map(String::from).to_vec();
+                for t in teachers {
+                    let acts: Vec<u32> = (0..self.problem.activities.len() as u32)
+                        .filter(|&a| {
+                            let act = &self.problem.activities[a as usize];
+                            act.teachers.contains(&t) && act.tags.iter().any(|x| tags.contains(x))
+                        })
+                        .collect();
+                    if acts.len() >= 3 {
+                        let label = format!(
+                            "teacher {}: at most two of the tags N1, N2, N3 a day",
+                            self.problem.teachers[t as usize]
+                        );
+                        self.push(c, w, label, Kind::MaxTagsPerDay { activities: acts, tags: tags.clone(), max: 2 });
+                    }
+                }
+            }
             "ConstraintMinGapsBetweenActivities" => {
                 let acts = self.acts(c, "Activity_Id")?;
                 let min_gaps: u16 = number(c, "MinGaps")?;
@@ -1078,7 +1344,12 @@ impl Builder {
             let _ = rest;
             ("every teacher".into(), self.all_teachers())
         } else if name.starts_with("ConstraintTeacher") {
-            let t = self.teacher(c, "Teacher_Name")?;
+            let field = if c.child("Teacher_Name").is_none() && c.child("Teacher").is_some() {
+                "Teacher"
+            } else {
+                "Teacher_Name"
+            };
+            let t = self.teacher(c, field)?;
             (format!("teacher {}", self.problem.teachers[t as usize]), vec![Resource::Teacher(t)])
         } else if name.starts_with("ConstraintStudentsSet") {
             let s = self.set(c, "Students")?;
@@ -1181,8 +1452,107 @@ impl Builder {
                     format!("at most {max} days with lessons from period {} on", start + 1),
                 )
             }
+            _ if !self.problem.half_days => {
+                return Err(bad(c.line, format!("<{name}> is a constraint of FET's mornings-afternoons mode only")));
+            }
+            "MaxHoursDailyRealDays" => {
+                let m = number(c, "Maximum_Hours_Daily")?;
+                (Rule::MaxHoursDailyRealDays(m), format!("at most {m} hours a real day"))
+            }
+            "MinHoursDailyRealDays" => {
+                let m = number(c, "Minimum_Hours_Daily")?;
+                let allow = flag(c, "Allow_Empty_Days", teachers);
+                (
+                    Rule::MinHoursDailyRealDays { min: m, allow_empty_days: allow },
+                    format!("at least {m} hours a real day"),
+                )
+            }
+            "MaxGapsPerRealDay" => {
+                let m = number(c, "Max_Gaps")?;
+                let exception = flag(c, "Allow_One_Day_Exception_of_Plus_One", false);
+                let what = if exception {
+                    format!("at most {m} gaps a real day (one day {})", m + 1)
+                } else {
+                    format!("at most {m} gaps a real day")
+                };
+                (Rule::MaxGapsPerRealDay { max: m, one_day_exception: exception }, what)
+            }
+            "MaxRealDaysPerWeek" => {
+                let m = number(c, "Max_Days_Per_Week")?;
+                (Rule::MaxRealDaysPerWeek(m), format!("at most {m} real days a week"))
+            }
+            "MinRealDaysPerWeek" => {
+                let m = number(c, "Minimum_Days_Per_Week")?;
+                (Rule::MinRealDaysPerWeek(m), format!("at least {m} real days a week"))
+            }
+            "MaxMorningsPerWeek" => {
+                let m = number(c, "Max_Mornings_Per_Week")?;
+                (Rule::MaxMorningsPerWeek(m), format!("at most {m} mornings a week"))
+            }
+            "MaxAfternoonsPerWeek" => {
+                let m = number(c, "Max_Afternoons_Per_Week")?;
+                (Rule::MaxAfternoonsPerWeek(m), format!("at most {m} afternoons a week"))
+            }
+            "MinHoursPerMorning" => {
+                let m = number(c, "Minimum_Hours_Per_Morning")?;
+                let allow = flag(c, "Allow_Empty_Mornings", teachers);
+                (
+                    Rule::MinHoursPerMorning { min: m, allow_empty_mornings: allow },
+                    format!("at least {m} hours a morning"),
+                )
+            }
+            "MaxZeroGapsPerAfternoon" => (Rule::ZeroGapsPerAfternoon, "no gaps in the afternoons".to_string()),
+            "MinRestingHoursBetweenMorningAndAfternoon" => {
+                let m = number(c, "Minimum_Resting_Hours")?;
+                (
+                    Rule::MinRestingHoursBetweenMorningAndAfternoon(m),
+                    format!("at least {m} free periods between morning and afternoon"),
+                )
+            }
+            "MaxThreeConsecutiveDays" => {
+                let exception = flag(c, "Allow_Afternoon_Morning_Afternoon_Morning_Exception", false);
+                (
+                    Rule::MaxThreeConsecutiveHalfDays { afternoon_start_exception: exception },
+                    if exception {
+                        "never four half days in a row (afternoon-morning-afternoon-morning allowed)".to_string()
+                    } else {
+                        "never four half days in a row".to_string()
+                    },
+                )
+            }
+            "AfternoonsEarlyMaxBeginningsAtSecondHour" => {
+                let m = number(c, "Max_Beginnings_At_Second_Hour")?;
+                (
+                    Rule::AfternoonsEarlyMaxBeginningsAtSecondHour(m),
+                    format!("afternoons start at the first period (at most {m} at the second)"),
+                )
+            }
             _ => return Err(TimetableError::Internal(format!("{name} is listed as supported but has no reader"))),
         };
+        // Mornings-afternoons mode: FET 6.8.5 lets a half day stay empty when the other half of its
+        // real day has lessons; only a whole real day without lessons breaks "no empty days".
+        if let (true, Rule::MinHoursDaily { min, allow_empty_days: false }, None) = (self.problem.half_days, rule, &tag)
+        {
+            if !resources.is_empty() {
+                let real_days = (self.problem.days.len() / 2) as u16;
+                self.push(
+                    c,
+                    w,
+                    format!("{who}: at least {min} hours on a half day with lessons"),
+                    Kind::ResourceRule {
+                        resources: resources.clone(),
+                        rule: Rule::MinHoursDaily { min, allow_empty_days: true },
+                    },
+                );
+                self.push(
+                    c,
+                    w,
+                    format!("{who}: lessons on every real day"),
+                    Kind::ResourceRule { resources, rule: Rule::MinRealDaysPerWeek(real_days) },
+                );
+            }
+            return Ok(());
+        }
         if !resources.is_empty() {
             match tag {
                 Some(tag) => {
