@@ -53,6 +53,14 @@ pub(crate) enum RoomKind {
     },
 }
 
+impl RoomKind {
+    fn acts_mut(&mut self) -> &mut Vec<u32> {
+        match self {
+            RoomKind::Changes { acts, .. } | RoomKind::MaxRooms { acts, .. } | RoomKind::SameRoom { acts } => acts,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct RoomCons {
     pub hard: bool,
@@ -528,17 +536,15 @@ impl Compiled {
         let mut room_cons = Vec::new();
         let mut act_room_cons = vec![Vec::new(); n];
         for (hard, weight, mut kind) in room_specs {
-            let (RoomKind::Changes { acts, .. } | RoomKind::MaxRooms { acts, .. } | RoomKind::SameRoom { acts }) =
-                &mut kind;
+            let acts = kind.acts_mut();
             acts.retain(|&a| !rooms[a as usize].is_empty());
             acts.sort_unstable();
             acts.dedup();
+            // Changes and pairs need two lessons with a room.
             if acts.len() < 2 && !matches!(kind, RoomKind::MaxRooms { .. }) {
                 continue;
             }
-            let (RoomKind::Changes { acts, .. } | RoomKind::MaxRooms { acts, .. } | RoomKind::SameRoom { acts }) =
-                &kind;
-            for &a in acts {
+            for &a in kind.acts_mut().iter() {
                 act_room_cons[a as usize].push(room_cons.len() as u32);
             }
             room_cons.push(RoomCons { hard, weight, kind });
