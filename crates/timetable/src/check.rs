@@ -30,7 +30,8 @@
 //!   Max per day: the excess per day; per week: the excess over the week; min gaps: 1 per change
 //!   with fewer periods since the previous such lesson than required (free periods, breaks and
 //!   lessons without a place all count);
-//! - occupy max different rooms: 1 if the activities' rooms are more than allowed; same room if
+//! - occupy max different rooms: the number of rooms over the limit (FET accepts this constraint
+//!   only at 100 %, so only whether it is 0 can matter to a FET verdict); same room if
 //!   consecutive: 1 per pair, one ending right where the other starts, in different rooms.
 //!
 //! A soft constraint's penalty is its count times its weight (100 % counts 1.0).
@@ -485,7 +486,7 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 let mut used: Vec<u32> = activities.iter().filter_map(|&a| room_of[a as usize]).collect();
                 used.sort_unstable();
                 used.dedup();
-                u64::from(used.len() > usize::from(*max))
+                (used.len() as u64).saturating_sub(u64::from(*max))
             }
             Kind::SameRoomIfConsecutive { activities } => {
                 let mut k = 0;

@@ -715,7 +715,7 @@ impl<'a> State<'a> {
                             self.rc_distinct[ki] -= 1;
                         }
                     }
-                    i64::from(self.rc_distinct[ki] > i64::from(*max))
+                    (self.rc_distinct[ki] - i64::from(*max)).max(0)
                 }
                 RoomKind::SameRoom { acts } => {
                     let k = self.same_room_breaks(acts, a, s, r as u32);
@@ -752,7 +752,7 @@ impl<'a> State<'a> {
                 }
                 RoomKind::MaxRooms { max, .. } => {
                     let distinct = self.rc_distinct[ki] + i64::from(self.rc_cnt[ki][r] == 0);
-                    i64::from(distinct > i64::from(*max)) - self.rc_cost[ki]
+                    (distinct - i64::from(*max)).max(0) - self.rc_cost[ki]
                 }
                 RoomKind::SameRoom { acts } => self.same_room_breaks(acts, a, s, r as u32),
             };
