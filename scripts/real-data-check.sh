@@ -77,11 +77,11 @@ for inst in \
     check=$("$bin" timetable check "$fet_dir/$inst.xz" "$work/timetable.fet" --json)
     grep -q '"hard_ok":true' <<<"$check" || { echo "timetable: exported timetable of $inst fails the check: $check"; exit 1; }
 done
-echo "-- timetabling: unsupported FET constraint types are refused by name"
-if out=$("$bin" timetable solve "$data/fet-timetabling-examples/examples/FET-5-official/anonymous/2/2017/lk-example.fet.xz" --time-limit 1 2>&1); then
+echo "-- timetabling: unsupported FET constraint types and modes are refused by name"
+if out=$("$bin" timetable solve "$data/fet-timetabling-examples/examples/FET-6-mornings-afternoons/Morocco/1/sample-morocco-2019-10-30.fet.xz" --time-limit 1 2>&1); then
     echo "timetable: an instance with unsupported hard constraints was accepted"; exit 1
 fi
-grep -q "unsupported FET constraint types: ConstraintActivitiesOccupyMaxDifferentRooms" <<<"$out" || { echo "timetable: refusal does not name the constraint: $out"; exit 1; }
+grep -q "unsupported FET constraint types: ConstraintTeacherMaxRoomChangesPerRealDay" <<<"$out" || { echo "timetable: refusal does not name the constraint: $out"; exit 1; }
 
 echo "-- answer sheets (issue 7): OMRChecker samples read with their template.json, every field compared"
 # Every field of all 17 sample sheets must equal the expected readings, and none may go to review;

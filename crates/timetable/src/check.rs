@@ -36,7 +36,16 @@
 //!   missing between its start and the nearest first-tag lesson before it;
 //! - max span with one longer day: the weekly sum of excess spans minus one; min resting hours:
 //!   per pair of consecutive days (and last → first when circular), the periods missing from the
-//!   free periods ending the one plus those starting the next (an empty day counts all its periods).
+//!   free periods ending the one plus those starting the next (an empty day counts all its periods);
+//! - room/building changes, per teacher or student group: each day's lessons that have a room
+//!   (with a building, when buildings are counted), period by period (where two overlap, the
+//!   lower room or building number stands); a change is two successive ones in different places.
+//!   Max per day: the excess per day; per week: the excess over the week; min gaps: 1 per change
+//!   with fewer periods since the previous such lesson than required (free periods, breaks and
+//!   lessons without a place all count);
+//! - occupy max different rooms: the number of rooms over the limit (FET accepts this constraint
+//!   only at 100 %, so only whether it is 0 can matter to a FET verdict); same room if
+//!   consecutive: 1 per pair, one ending right where the other starts, in different rooms.
 //!
 //! A soft constraint's penalty is its count times its weight (100 % counts 1.0).
 
@@ -44,7 +53,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::model::{FULL_WEIGHT, Kind, Problem, Resource, Rule, Slot, Timetable};
+use crate::model::{ChangeLimit, FULL_WEIGHT, Kind, Problem, Resource, Rule, Slot, Timetable};
 
 /// One violated constraint.
 #[derive(Debug, Clone, Serialize)]
@@ -542,6 +551,100 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                             if let Some(last) = (0..q).rev().find(|&e| first[d * h + e]) {
                                 k += u64::from(*min_gaps).saturating_sub((q - last - 1) as u64);
                             }
+                        }
+                    }
+                }
+                k
+            }
+            Kind::PlaceChanges { resources, buildings, limit } => {
+                // The place of each room: itself, or its building (numbered in order of appearance).
+                let mut names: Vec<&str> = Vec::new();
+                let place: Vec<Option<usize>> = p
+                    .rooms
+                    .iter()
+                    .enumerate()
+                    .map(|(r, room)| {
+                        if !*buildings {
+                            return Some(r);
+                        }
+                        if room.building.is_empty() {
+                            return None;
+                        }
+                        Some(names.iter().position(|b| *b == room.building).unwrap_or_else(|| {
+                            names.push(&room.building);
+                            names.len() - 1
+                        }))
+                    })
+                    .collect();
+                let mut k = 0;
+                for &r in resources {
+                    let mut week_changes = 0u64;
+                    for d in 0..nd {
+                        let mut at: Vec<Option<usize>> = vec![None; h];
+                        for (i, act) in p.activities.iter().enumerate() {
+                            let uses = match r {
+                                Resource::Teacher(t) => act.teachers.contains(&t),
+                                Resource::Atom(a) => act.atoms.contains(&a),
+                                Resource::Room(_) => false,
+                            };
+                            let Some(pl) = room_of[i].and_then(|room| place[room as usize]) else { continue };
+                            if !uses || day_of(i) != Some(d) {
+                                continue;
+                            }
+                            for x in cells(i) {
+                                let q = x % h;
+                                at[q] = Some(at[q].map_or(pl, |o| o.min(pl)));
+                            }
+                        }
+                        let mut changes = 0u64;
+                        let mut short = 0u64;
+                        let mut last: Option<(usize, usize)> = None;
+                        for (q, here) in at.iter().enumerate() {
+                            let Some(here) = *here else { continue };
+                            if let Some((lq, lp)) = last
+                                && lp != here
+                            {
+                                changes += 1;
+                                if let ChangeLimit::MinGaps(g) = limit
+                                    && q - lq - 1 < usize::from(*g)
+                                {
+                                    short += 1;
+                                }
+                            }
+                            last = Some((q, here));
+                        }
+                        match limit {
+                            ChangeLimit::PerDay(m) => k += changes.saturating_sub(u64::from(*m)),
+                            ChangeLimit::PerWeek(_) => week_changes += changes,
+                            ChangeLimit::MinGaps(_) => k += short,
+                        }
+                    }
+                    if let ChangeLimit::PerWeek(m) = limit {
+                        k += week_changes.saturating_sub(u64::from(*m));
+                    }
+                }
+                k
+            }
+            Kind::OccupyMaxDifferentRooms { activities, max } => {
+                let mut used: Vec<u32> = activities.iter().filter_map(|&a| room_of[a as usize]).collect();
+                used.sort_unstable();
+                used.dedup();
+                (used.len() as u64).saturating_sub(u64::from(*max))
+            }
+            Kind::SameRoomIfConsecutive { activities } => {
+                let mut k = 0;
+                for (x, &a) in activities.iter().enumerate() {
+                    for &b in &activities[x + 1..] {
+                        let (a, b) = (a as usize, b as usize);
+                        let (Some((da, qa)), Some((db, qb)), Some(ra), Some(rb)) =
+                            (pos[a], pos[b], room_of[a], room_of[b])
+                        else {
+                            continue;
+                        };
+                        let touching = qa + usize::from(p.activities[a].duration) == qb
+                            || qb + usize::from(p.activities[b].duration) == qa;
+                        if da == db && touching && ra != rb {
+                            k += 1;
                         }
                     }
                 }

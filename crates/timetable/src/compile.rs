@@ -2,7 +2,7 @@
 //! allowed starts and rooms with their fixed costs, the constraints that depend on several
 //! activities, and the per-resource shape rules.
 
-use crate::model::{Kind, Problem, Resource, Rule, Slot};
+use crate::model::{ChangeLimit, Kind, Problem, Resource, Rule, Slot};
 
 /// A constraint the solver must re-evaluate when one of its activities moves.
 #[derive(Debug, Clone)]
@@ -96,6 +96,44 @@ pub(crate) struct DynCons {
     pub kind: DynKind,
 }
 
+/// No place: a lesson without a room, or a room without a building when buildings are counted.
+pub(crate) const NO_PLACE: u32 = u32::MAX;
+
+/// A constraint on where activities are held; re-evaluated whenever one of its activities gets
+/// or loses a room (an activity's time only changes while it has no room).
+#[derive(Debug, Clone)]
+pub(crate) enum RoomKind {
+    /// One teacher's or atom's changes of place; `buildings` selects [`Compiled::building`] as
+    /// the place of a room instead of the room itself.
+    Changes {
+        acts: Vec<u32>,
+        buildings: bool,
+        limit: ChangeLimit,
+    },
+    MaxRooms {
+        acts: Vec<u32>,
+        max: u16,
+    },
+    SameRoom {
+        acts: Vec<u32>,
+    },
+}
+
+impl RoomKind {
+    fn acts_mut(&mut self) -> &mut Vec<u32> {
+        match self {
+            RoomKind::Changes { acts, .. } | RoomKind::MaxRooms { acts, .. } | RoomKind::SameRoom { acts } => acts,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RoomCons {
+    pub hard: bool,
+    pub weight: i64,
+    pub kind: RoomKind,
+}
+
 /// A shape rule of one resource, or the "ends the students' day" list of one atom.
 #[derive(Debug, Clone)]
 pub(crate) enum RuleKind {
@@ -146,6 +184,11 @@ pub(crate) struct Compiled {
     /// Per room and slot: hard unavailability (0/1) and soft unavailability cost.
     pub room_na_hard: Vec<Vec<u8>>,
     pub room_na_soft: Vec<Vec<i64>>,
+    /// Building index per room (`NO_PLACE` for none).
+    pub building: Vec<u32>,
+    pub room_cons: Vec<RoomCons>,
+    /// Room constraints per activity.
+    pub act_room_cons: Vec<Vec<u32>>,
     pub cons: Vec<DynCons>,
     pub act_cons: Vec<Vec<u32>>,
     /// Rules per resource, flattened: `rules[rule_start[r]..rule_start[r + 1]]`.
@@ -265,6 +308,8 @@ impl Compiled {
         let mut room_soft_sets = vec![Vec::<(Vec<u32>, i64)>::new(); n];
         let mut cons = Vec::new();
         let mut rules_per_res: Vec<Vec<RuleInst>> = vec![Vec::new(); nres];
+        // Room constraints wait until the candidate rooms are known: (hard, weight, kind).
+        let mut room_specs: Vec<(bool, i64, RoomKind)> = Vec::new();
         let mark = |slots: &[Slot]| {
             let mut v = vec![false; ns];
             for &s in slots {
@@ -501,6 +546,21 @@ impl Compiled {
                         }
                     }
                 }
+                Kind::PlaceChanges { resources, buildings, limit } => {
+                    for &r in resources {
+                        if let Some(ri) = res_index(r) {
+                            let kind =
+                                RoomKind::Changes { acts: res_acts[ri].clone(), buildings: *buildings, limit: *limit };
+                            room_specs.push((c.hard, w, kind));
+                        }
+                    }
+                }
+                Kind::OccupyMaxDifferentRooms { activities, max } => {
+                    room_specs.push((c.hard, w, RoomKind::MaxRooms { acts: activities.clone(), max: *max }))
+                }
+                Kind::SameRoomIfConsecutive { activities } => {
+                    room_specs.push((c.hard, w, RoomKind::SameRoom { acts: activities.clone() }))
+                }
                 Kind::ResourceRule { resources, rule } => {
                     for &r in resources {
                         if let Some(ri) = res_index(r) {
@@ -629,6 +689,36 @@ impl Compiled {
             room_soft.push(soft);
         }
 
+        // Only activities that take a room can matter to a room constraint.
+        let mut names: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let building: Vec<u32> = p
+            .rooms
+            .iter()
+            .map(|r| {
+                if r.building.is_empty() {
+                    return NO_PLACE;
+                }
+                let next = names.len() as u32;
+                *names.entry(r.building.as_str()).or_insert(next)
+            })
+            .collect();
+        let mut room_cons = Vec::new();
+        let mut act_room_cons = vec![Vec::new(); n];
+        for (hard, weight, mut kind) in room_specs {
+            let acts = kind.acts_mut();
+            acts.retain(|&a| !rooms[a as usize].is_empty());
+            acts.sort_unstable();
+            acts.dedup();
+            // Changes and pairs need two lessons with a room.
+            if acts.len() < 2 && !matches!(kind, RoomKind::MaxRooms { .. }) {
+                continue;
+            }
+            for &a in kind.acts_mut().iter() {
+                act_room_cons[a as usize].push(room_cons.len() as u32);
+            }
+            room_cons.push(RoomCons { hard, weight, kind });
+        }
+
         // A shadow never has a gap its resource would not have: same breaks and unavailability.
         for &(base, _) in &shadows {
             unusable.extend_from_within(base * nd..(base + 1) * nd);
@@ -661,6 +751,9 @@ impl Compiled {
             room_soft,
             room_na_hard,
             room_na_soft,
+            building,
+            room_cons,
+            act_room_cons,
             cons,
             act_cons,
             rules,

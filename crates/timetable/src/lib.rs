@@ -15,6 +15,7 @@ pub mod solve;
 pub use check::{Report, Violation, check};
 pub use error::{Result, TimetableError};
 pub use model::{
-    Activity, Constraint, FULL_WEIGHT, Kind, Placement, Problem, Resource, Room, Rule, Slot, StudentSet, Timetable,
+    Activity, ChangeLimit, Constraint, FULL_WEIGHT, Kind, Placement, Problem, Resource, Room, Rule, Slot, StudentSet,
+    Timetable,
 };
 pub use solve::{Control, ExplainConfig, Explanation, Solution, SolveConfig, explain_infeasible, solve};

@@ -60,6 +60,8 @@ pub struct Room {
     pub name: String,
     /// Seats; `u32::MAX` when unlimited.
     pub capacity: u32,
+    /// The building it is in (empty when none is given: such a room is never a building change).
+    pub building: String,
 }
 
 /// One lesson (or one part of a split lesson) to be placed.
@@ -228,6 +230,17 @@ impl Rule {
                 | Rule::IntervalMaxDaysPerWeek { .. }
         )
     }
+}
+
+/// What changes of room (or building) a teacher or student group may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeLimit {
+    /// At most this many changes a day.
+    PerDay(u16),
+    /// At most this many changes in the week.
+    PerWeek(u16),
+    /// At least this many free periods before each change.
+    MinGaps(u16),
 }
 
 /// What a constraint requires. Activity lists hold indices into [`Problem::activities`].
@@ -463,6 +476,31 @@ pub enum Kind {
         /// Maximum different tags a day.
         max: u16,
     },
+    /// For each listed teacher or atom, the rooms (or the buildings of the rooms) of its lessons,
+    /// in order through each day, change only as `limit` allows (FET's max room/building changes
+    /// and min gaps between them). Lessons without a room, and rooms without a building when
+    /// `buildings`, are skipped; a change is two successive such lessons in different places.
+    PlaceChanges {
+        /// Teachers or atoms, each judged separately.
+        resources: Vec<Resource>,
+        /// Count buildings instead of rooms.
+        buildings: bool,
+        /// The limit.
+        limit: ChangeLimit,
+    },
+    /// The activities (those that get a room) use at most `max` different rooms.
+    OccupyMaxDifferentRooms {
+        /// Activities.
+        activities: Vec<u32>,
+        /// Maximum rooms.
+        max: u16,
+    },
+    /// Two of the activities held one right after the other on the same day (nothing, not even
+    /// a break, between them) are in the same room.
+    SameRoomIfConsecutive {
+        /// Activities.
+        activities: Vec<u32>,
+    },
     /// A daily/weekly shape rule for each listed resource (teachers or atoms).
     ResourceRule {
         /// Teachers or atoms the rule applies to, each separately.
@@ -591,7 +629,12 @@ impl Problem {
                 | Kind::NotOverlapping { activities }
                 | Kind::Grouped { activities }
                 | Kind::MinGapsBetween { activities, .. }
-                | Kind::MaxTagsPerDay { activities, .. } => acts_ok(activities),
+                | Kind::MaxTagsPerDay { activities, .. }
+                | Kind::OccupyMaxDifferentRooms { activities, .. }
+                | Kind::SameRoomIfConsecutive { activities } => acts_ok(activities),
+                Kind::PlaceChanges { resources, .. } => {
+                    resources.iter().all(|r| res_ok(r) && !matches!(r, Resource::Room(_)))
+                }
                 Kind::Consecutive { first, second }
                 | Kind::Ordered { first, second }
                 | Kind::OrderedIfSameDay { first, second } => acts_ok(&[*first, *second]),

@@ -252,7 +252,7 @@ impl District {
             });
         }
         for r in &self.rooms {
-            p.rooms.push(Room { name: r.name.clone(), capacity: r.capacity });
+            p.rooms.push(Room { name: r.name.clone(), capacity: r.capacity, building: String::new() });
         }
         let push = |p: &mut Problem, s: Strength, label: String, kind: Kind| {
             let (hard, weight) = weight_of(s);

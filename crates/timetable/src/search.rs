@@ -1,8 +1,8 @@
 //! The local search: incremental cost bookkeeping over a full assignment, a tabu search that
 //! drives hard violations to zero, then late-acceptance hill climbing on the soft penalty.
 
-use crate::compile::{Compiled, DynKind, RuleKind};
-use crate::model::{Rule, Slot};
+use crate::compile::{Compiled, DynKind, NO_PLACE, RoomKind, RuleKind};
+use crate::model::{ChangeLimit, Rule, Slot};
 
 const NONE: u16 = u16::MAX;
 
@@ -73,6 +73,15 @@ pub(crate) struct State<'a> {
     w_room: Vec<i64>,
     w_rule: Vec<i64>,
     w_cons: Vec<i64>,
+    /// Room constraints: cost, per-day values (changes), room use counts and distinct rooms
+    /// (max different rooms), breakout weights.
+    rc_cost: Vec<i64>,
+    rc_day: Vec<Vec<i32>>,
+    /// Per changes constraint, the place of each slot of the week (`NO_PLACE` for none).
+    rc_at: Vec<Vec<u32>>,
+    rc_cnt: Vec<Vec<u16>>,
+    rc_distinct: Vec<i64>,
+    w_rc: Vec<i64>,
     /// While true, move evaluation ignores the soft penalty.
     pub hard_only: bool,
 }
@@ -113,6 +122,24 @@ impl<'a> State<'a> {
             w_room: vec![1; c.nr],
             w_rule: vec![1; c.rules.len()],
             w_cons: vec![1; c.cons.len()],
+            rc_cost: vec![0; c.room_cons.len()],
+            rc_day: c
+                .room_cons
+                .iter()
+                .map(|k| if matches!(k.kind, RoomKind::Changes { .. }) { vec![0; c.nd] } else { Vec::new() })
+                .collect(),
+            rc_at: c
+                .room_cons
+                .iter()
+                .map(|k| if matches!(k.kind, RoomKind::Changes { .. }) { vec![NO_PLACE; c.ns] } else { Vec::new() })
+                .collect(),
+            rc_cnt: c
+                .room_cons
+                .iter()
+                .map(|k| if matches!(k.kind, RoomKind::MaxRooms { .. }) { vec![0; c.nr] } else { Vec::new() })
+                .collect(),
+            rc_distinct: vec![0; c.room_cons.len()],
+            w_rc: vec![1; c.room_cons.len()],
             hard_only: false,
         };
         // Rules start from an empty week; resources without any activity are never judged.
@@ -667,6 +694,8 @@ impl<'a> State<'a> {
         }
         let du = usize::from(c.dur[a]);
         let mut best = (NONE, i64::MAX, i64::MAX);
+        // Building-change costs depend on the building only: computed once per building.
+        let mut per_building: Vec<(u32, (i64, i64, i64))> = Vec::new();
         for (j, &r) in cands.iter().enumerate() {
             let r = r as usize;
             let mut hard = c.room_hard[a][j];
@@ -675,6 +704,20 @@ impl<'a> State<'a> {
             for (o, x) in occ.iter().zip(s..) {
                 hard += i64::from(*o >= 1) * self.w_room[r] + i64::from(c.room_na_hard[r][x]);
                 soft += c.room_na_soft[r][x];
+            }
+            if !c.act_room_cons[a].is_empty() {
+                let b = c.building[r];
+                let by_building = match per_building.iter().find(|x| x.0 == b) {
+                    Some(x) => x.1,
+                    None => {
+                        let v = self.room_cons_delta(a, s, r, Some(true));
+                        per_building.push((b, v));
+                        v
+                    }
+                };
+                let others = self.room_cons_delta(a, s, r, Some(false));
+                hard += by_building.0 + others.0;
+                soft += by_building.2 + others.2;
             }
             if (hard, soft) < (best.1, best.2) {
                 best = (j as u16, hard, soft);
@@ -708,6 +751,7 @@ impl<'a> State<'a> {
             self.whard += i64::from(c.room_na_hard[r][x]);
             self.soft += c.room_na_soft[r][x];
         }
+        self.touch_room_cons(a, r, true);
     }
 
     pub(crate) fn clear_room(&mut self, a: usize) {
@@ -733,6 +777,170 @@ impl<'a> State<'a> {
             self.whard -= i64::from(c.room_na_hard[r][x]);
             self.soft -= c.room_na_soft[r][x];
         }
+        self.touch_room_cons(a, r, false);
+    }
+
+    /// The place of room `r` for a changes constraint.
+    fn place_of(&self, buildings: bool, r: usize) -> u32 {
+        if buildings { self.c.building[r] } else { r as u32 }
+    }
+
+    /// Recomputes day `d` of changes constraint `ki`: the place of each period (the lowest
+    /// place where lessons overlap) and the day's value.
+    fn refresh_changes_day(&mut self, ki: usize, acts: &[u32], buildings: bool, limit: ChangeLimit, d: usize) {
+        let c = self.c;
+        let mut at = [NO_PLACE; 64];
+        for &a in acts {
+            let a = a as usize;
+            if self.room[a] == NONE || usize::from(self.start[a]) / c.h != d {
+                continue;
+            }
+            let place = self.place_of(buildings, c.rooms[a][usize::from(self.room[a])] as usize);
+            let q = usize::from(self.start[a]) % c.h;
+            for x in &mut at[q..q + usize::from(c.dur[a])] {
+                *x = (*x).min(place);
+            }
+        }
+        self.rc_at[ki][d * c.h..(d + 1) * c.h].copy_from_slice(&at[..c.h]);
+        self.rc_day[ki][d] = Self::day_value(&at[..c.h], limit);
+    }
+
+    /// One day's number of changes, or for min gaps the number of changes that come too soon
+    /// (every period without a place in between counts as a gap).
+    fn day_value(at: &[u32], limit: ChangeLimit) -> i32 {
+        let mut k = 0;
+        let mut last: Option<(usize, u32)> = None;
+        for (q, &here) in at.iter().enumerate() {
+            if here == NO_PLACE {
+                continue;
+            }
+            if let Some((lq, lp)) = last
+                && lp != here
+            {
+                k += match limit {
+                    ChangeLimit::MinGaps(g) => i32::from(q - lq - 1 < usize::from(g)),
+                    ChangeLimit::PerDay(_) | ChangeLimit::PerWeek(_) => 1,
+                };
+            }
+            last = Some((q, here));
+        }
+        k
+    }
+
+    /// The day's value of changes constraint `ki` with one more lesson (`du` periods from `s`) at `place`.
+    fn day_value_with(&self, ki: usize, limit: ChangeLimit, s: usize, du: usize, place: u32) -> i32 {
+        let c = self.c;
+        let d = s / c.h;
+        let mut at = [NO_PLACE; 64];
+        at[..c.h].copy_from_slice(&self.rc_at[ki][d * c.h..(d + 1) * c.h]);
+        if place != NO_PLACE {
+            let q = s % c.h;
+            for x in &mut at[q..q + du] {
+                *x = (*x).min(place);
+            }
+        }
+        Self::day_value(&at[..c.h], limit)
+    }
+
+    fn changes_cost(limit: ChangeLimit, days: impl Iterator<Item = i32>) -> i64 {
+        match limit {
+            ChangeLimit::PerDay(m) => days.map(|v| i64::from((v - i32::from(m)).max(0))).sum(),
+            ChangeLimit::PerWeek(m) => (days.sum::<i32>() - i32::from(m)).max(0).into(),
+            ChangeLimit::MinGaps(_) => days.map(i64::from).sum(),
+        }
+    }
+
+    /// Pairs of `acts` touching `a` (at `s`) on its day, held in a room other than `r`.
+    fn same_room_breaks(&self, acts: &[u32], a: usize, s: usize, r: u32) -> i64 {
+        let c = self.c;
+        let (d, q, du) = (s / c.h, s % c.h, usize::from(c.dur[a]));
+        let mut k = 0;
+        for &b in acts {
+            let b = b as usize;
+            if b == a || self.room[b] == NONE {
+                continue;
+            }
+            let Some((db, qb, ub)) = self.pos(b as u32) else { continue };
+            if db == d && (q + du == qb || qb + ub == q) && c.rooms[b][usize::from(self.room[b])] != r {
+                k += 1;
+            }
+        }
+        k
+    }
+
+    /// Updates the room constraints of `a` after it got (`added`) or lost room `r`.
+    fn touch_room_cons(&mut self, a: usize, r: usize, added: bool) {
+        let c = self.c;
+        let s = usize::from(self.start[a]);
+        for &ki in &c.act_room_cons[a] {
+            let ki = ki as usize;
+            let new = match &c.room_cons[ki].kind {
+                RoomKind::Changes { acts, buildings, limit } => {
+                    self.refresh_changes_day(ki, acts, *buildings, *limit, s / c.h);
+                    Self::changes_cost(*limit, self.rc_day[ki].iter().copied())
+                }
+                RoomKind::MaxRooms { max, .. } => {
+                    let cnt = &mut self.rc_cnt[ki][r];
+                    if added {
+                        *cnt += 1;
+                        if *cnt == 1 {
+                            self.rc_distinct[ki] += 1;
+                        }
+                    } else {
+                        *cnt -= 1;
+                        if *cnt == 0 {
+                            self.rc_distinct[ki] -= 1;
+                        }
+                    }
+                    (self.rc_distinct[ki] - i64::from(*max)).max(0)
+                }
+                RoomKind::SameRoom { acts } => {
+                    let k = self.same_room_breaks(acts, a, s, r as u32);
+                    if added { self.rc_cost[ki] + k } else { self.rc_cost[ki] - k }
+                }
+            };
+            let delta = new - self.rc_cost[ki];
+            if delta != 0 {
+                self.rc_cost[ki] = new;
+                let (h, w) = (c.room_cons[ki].hard, c.room_cons[ki].weight);
+                self.add_cost(h, w, self.w_rc[ki], delta);
+            }
+        }
+    }
+
+    /// What giving `a` (placed at `s`, no room yet) room `r` would add to the room
+    /// constraints: (weighted hard, hard, soft). `part` selects the constraints: those that only
+    /// see the room's building (`Some(true)`), the others (`Some(false)`), or all (`None`).
+    fn room_cons_delta(&self, a: usize, s: usize, r: usize, part: Option<bool>) -> (i64, i64, i64) {
+        let c = self.c;
+        let mut out = (0, 0, 0);
+        for &ki in &c.act_room_cons[a] {
+            let ki = ki as usize;
+            let by_building = matches!(c.room_cons[ki].kind, RoomKind::Changes { buildings: true, .. });
+            if part.is_some_and(|want| want != by_building) {
+                continue;
+            }
+            let delta = match &c.room_cons[ki].kind {
+                RoomKind::Changes { buildings, limit, .. } => {
+                    let d = s / c.h;
+                    let v = self.day_value_with(ki, *limit, s, usize::from(c.dur[a]), self.place_of(*buildings, r));
+                    let days = self.rc_day[ki].iter().enumerate().map(|(e, &x)| if e == d { v } else { x });
+                    Self::changes_cost(*limit, days) - self.rc_cost[ki]
+                }
+                RoomKind::MaxRooms { max, .. } => {
+                    let distinct = self.rc_distinct[ki] + i64::from(self.rc_cnt[ki][r] == 0);
+                    (distinct - i64::from(*max)).max(0) - self.rc_cost[ki]
+                }
+                RoomKind::SameRoom { acts } => self.same_room_breaks(acts, a, s, r as u32),
+            };
+            if c.room_cons[ki].hard {
+                out.0 += delta * self.w_rc[ki];
+                out.1 += delta;
+            } else {
+                out.2 += delta * c.room_cons[ki].weight;
+            }
+        }
+        out
     }
 
     pub(crate) fn place(&mut self, a: usize, k: usize) {
@@ -769,6 +977,9 @@ impl<'a> State<'a> {
         for x in s..s + usize::from(c.dur[a]) {
             hard += i64::from(self.occ_room[r * c.ns + x] >= 1) + i64::from(c.room_na_hard[r][x]);
         }
+        if !c.act_room_cons[a].is_empty() {
+            hard += self.room_cons_delta(a, s, r, None).1;
+        }
         hard
     }
 
@@ -800,6 +1011,12 @@ impl<'a> State<'a> {
             if c.cons[ci].hard && self.cons_cost[ci] > 0 {
                 self.w_cons[ci] += 1;
                 self.whard += self.cons_cost[ci];
+            }
+        }
+        for ki in 0..c.room_cons.len() {
+            if c.room_cons[ki].hard && self.rc_cost[ki] > 0 {
+                self.w_rc[ki] += 1;
+                self.whard += self.rc_cost[ki];
             }
         }
     }
@@ -838,7 +1055,7 @@ impl<'a> State<'a> {
         c.act_cons[a].iter().any(|&ci| {
             let ci = ci as usize;
             c.cons[ci].hard && self.cons_cost[ci] > 0 && self.takes_part(ci, a, s, du)
-        })
+        }) || c.act_room_cons[a].iter().any(|&ki| c.room_cons[ki as usize].hard && self.rc_cost[ki as usize] > 0)
     }
 
     /// Whether activity `a` (at `s`, `du` long) is part of what breaks constraint `ci`: the
@@ -1357,7 +1574,11 @@ fn spans_days(shape: &Rule) -> bool {
 
 /// The days whose stored value changes when day `d` changes: a run of days, and for the circular
 /// resting rule the last day of the week too (its rest runs into day 0).
-fn rule_keys(kind: &RuleKind, d: usize, nd: usize) -> std::iter::Chain<std::ops::Range<usize>, std::option::IntoIter<usize>> {
+fn rule_keys(
+    kind: &RuleKind,
+    d: usize,
+    nd: usize,
+) -> std::iter::Chain<std::ops::Range<usize>, std::option::IntoIter<usize>> {
     let (run, extra) = match kind {
         RuleKind::Shape(Rule::MaxThreeConsecutiveHalfDays { .. }) => {
             if nd < 4 {
@@ -1473,7 +1694,10 @@ mod tests {
                 StudentSet { name: "g0".into(), size: 10, atoms: vec![0] },
                 StudentSet { name: "g1".into(), size: 10, atoms: vec![1] },
             ],
-            rooms: vec![Room { name: "r".into(), capacity: 20 }, Room { name: "s".into(), capacity: 20 }],
+            rooms: vec![
+                Room { name: "r".into(), capacity: 20, building: "A".into() },
+                Room { name: "s".into(), capacity: 20, building: "B".into() },
+            ],
             ..Problem::default()
         };
         for i in 0..12u32 {
@@ -1569,6 +1793,33 @@ mod tests {
                     rule: Rule::MinRestingHours { min: 4, circular: true },
                 },
             ),
+            c(false, Kind::PreferredRooms { activities: (6..12).collect(), rooms: vec![0, 1] }),
+            c(
+                true,
+                Kind::PlaceChanges {
+                    resources: vec![Resource::Teacher(0), Resource::Atom(1)],
+                    buildings: true,
+                    limit: ChangeLimit::PerDay(0),
+                },
+            ),
+            c(
+                false,
+                Kind::PlaceChanges {
+                    resources: vec![Resource::Teacher(1)],
+                    buildings: false,
+                    limit: ChangeLimit::PerWeek(1),
+                },
+            ),
+            c(
+                false,
+                Kind::PlaceChanges {
+                    resources: vec![Resource::Atom(0), Resource::Atom(1)],
+                    buildings: false,
+                    limit: ChangeLimit::MinGaps(1),
+                },
+            ),
+            c(true, Kind::OccupyMaxDifferentRooms { activities: vec![5, 7, 9, 11], max: 1 }),
+            c(false, Kind::SameRoomIfConsecutive { activities: (0..12).collect() }),
             c(
                 false,
                 Kind::ResourceRule { resources: vec![Resource::Teacher(1)], rule: Rule::MaxSpanPerDayOneLonger(2) },

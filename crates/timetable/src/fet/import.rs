@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::xml::{self, Element};
 use crate::error::{Result, TimetableError};
-use crate::model::{Activity, Constraint, FULL_WEIGHT, Kind, Problem, Resource, Room, Rule, Slot, StudentSet};
+use crate::model::{
+    Activity, ChangeLimit, Constraint, FULL_WEIGHT, Kind, Problem, Resource, Room, Rule, Slot, StudentSet,
+};
 
 /// FET constraint elements this importer understands, with what each means here.
 pub const SUPPORTED_CONSTRAINTS: &[(&str, &str)] = &[
@@ -233,6 +235,32 @@ pub const SUPPORTED_CONSTRAINTS: &[(&str, &str)] = &[
     ("ConstraintStudentsSetHomeRooms", "home rooms of a students set (idem)"),
     ("ConstraintTeacherHomeRoom", "home room of a teacher (for their activities without another preferred room)"),
     ("ConstraintTeacherHomeRooms", "home rooms of a teacher (idem)"),
+    ("ConstraintTeacherMaxBuildingChangesPerDay", "teacher: max building changes a day"),
+    ("ConstraintTeacherMaxBuildingChangesPerWeek", "teacher: max building changes a week"),
+    ("ConstraintTeacherMinGapsBetweenBuildingChanges", "teacher: min free periods before a building change"),
+    ("ConstraintTeacherMaxRoomChangesPerDay", "teacher: max room changes a day"),
+    ("ConstraintTeacherMaxRoomChangesPerWeek", "teacher: max room changes a week"),
+    ("ConstraintTeacherMinGapsBetweenRoomChanges", "teacher: min free periods before a room change"),
+    ("ConstraintTeachersMaxBuildingChangesPerDay", "all teachers: max building changes a day"),
+    ("ConstraintTeachersMaxBuildingChangesPerWeek", "all teachers: max building changes a week"),
+    ("ConstraintTeachersMinGapsBetweenBuildingChanges", "all teachers: min free periods before a building change"),
+    ("ConstraintTeachersMaxRoomChangesPerDay", "all teachers: max room changes a day"),
+    ("ConstraintTeachersMaxRoomChangesPerWeek", "all teachers: max room changes a week"),
+    ("ConstraintTeachersMinGapsBetweenRoomChanges", "all teachers: min free periods before a room change"),
+    ("ConstraintStudentsSetMaxBuildingChangesPerDay", "students set: max building changes a day"),
+    ("ConstraintStudentsSetMaxBuildingChangesPerWeek", "students set: max building changes a week"),
+    ("ConstraintStudentsSetMinGapsBetweenBuildingChanges", "students set: min free periods before a building change"),
+    ("ConstraintStudentsSetMaxRoomChangesPerDay", "students set: max room changes a day"),
+    ("ConstraintStudentsSetMaxRoomChangesPerWeek", "students set: max room changes a week"),
+    ("ConstraintStudentsSetMinGapsBetweenRoomChanges", "students set: min free periods before a room change"),
+    ("ConstraintStudentsMaxBuildingChangesPerDay", "all students: max building changes a day"),
+    ("ConstraintStudentsMaxBuildingChangesPerWeek", "all students: max building changes a week"),
+    ("ConstraintStudentsMinGapsBetweenBuildingChanges", "all students: min free periods before a building change"),
+    ("ConstraintStudentsMaxRoomChangesPerDay", "all students: max room changes a day"),
+    ("ConstraintStudentsMaxRoomChangesPerWeek", "all students: max room changes a week"),
+    ("ConstraintStudentsMinGapsBetweenRoomChanges", "all students: min free periods before a room change"),
+    ("ConstraintActivitiesOccupyMaxDifferentRooms", "activities use at most n different rooms"),
+    ("ConstraintActivitiesSameRoomIfConsecutive", "activities right after one another share their room"),
 ];
 
 /// How to treat constraints this importer does not implement.
@@ -693,7 +721,8 @@ impl Builder {
             let name = r.text_of("Name").unwrap_or_default().to_string();
             let capacity = r.text_of("Capacity").and_then(|t| t.trim().parse().ok()).unwrap_or(u32::MAX);
             self.room_index.insert(name.clone(), self.problem.rooms.len() as u32);
-            self.problem.rooms.push(Room { name, capacity });
+            let building = r.text_of("Building").map(str::trim).unwrap_or_default().to_string();
+            self.problem.rooms.push(Room { name, capacity, building });
         }
         Ok(())
     }
@@ -1332,7 +1361,55 @@ impl Builder {
                     self.defer_home_room();
                 }
             }
+            "ConstraintActivitiesOccupyMaxDifferentRooms" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                let max: u16 = number(c, "Max_Number_of_Different_Rooms")?;
+                if !acts.is_empty() {
+                    let label = format!("{} use at most {max} different rooms", self.list(&acts));
+                    self.push(c, w, label, Kind::OccupyMaxDifferentRooms { activities: acts, max });
+                }
+            }
+            "ConstraintActivitiesSameRoomIfConsecutive" => {
+                let acts = self.acts(c, "Activity_Id")?;
+                if acts.len() >= 2 {
+                    let label = format!("{} share their room when one follows another", self.list(&acts));
+                    self.push(c, w, label, Kind::SameRoomIfConsecutive { activities: acts });
+                }
+            }
+            _ if name.contains("BuildingChanges") || name.contains("RoomChanges") => self.changes_constraint(c, w)?,
             _ => self.rule_constraint(c, w)?,
+        }
+        Ok(())
+    }
+
+    /// Teacher(s) / students (set) max room or building changes per day / week, min gaps between.
+    fn changes_constraint(&mut self, c: &Element, w: f64) -> Result<()> {
+        let name = c.name.as_str();
+        let (who, resources): (String, Vec<Resource>) = if name.starts_with("ConstraintTeachers") {
+            ("every teacher".into(), self.all_teachers())
+        } else if name.starts_with("ConstraintTeacher") {
+            let t = self.teacher(c, "Teacher")?;
+            (format!("teacher {}", self.problem.teachers[t as usize]), vec![Resource::Teacher(t)])
+        } else if name.starts_with("ConstraintStudentsSet") {
+            let s = self.set(c, "Students")?;
+            (format!("students {}", self.problem.student_sets[s as usize].name), self.set_atoms(s))
+        } else {
+            ("all students".into(), self.all_atoms())
+        };
+        let buildings = name.contains("Building");
+        let place = if buildings { "Building" } else { "Room" };
+        let (limit, what) = if name.ends_with("PerDay") {
+            let m = number(c, &format!("Max_{place}_Changes_Per_Day"))?;
+            (ChangeLimit::PerDay(m), format!("at most {m} {} changes a day", place.to_lowercase()))
+        } else if name.ends_with("PerWeek") {
+            let m = number(c, &format!("Max_{place}_Changes_Per_Week"))?;
+            (ChangeLimit::PerWeek(m), format!("at most {m} {} changes a week", place.to_lowercase()))
+        } else {
+            let m = number(c, &format!("Min_Gaps_Between_{place}_Changes"))?;
+            (ChangeLimit::MinGaps(m), format!("at least {m} free periods before a {} change", place.to_lowercase()))
+        };
+        if !resources.is_empty() {
+            self.push(c, w, format!("{who}: {what}"), Kind::PlaceChanges { resources, buildings, limit });
         }
         Ok(())
     }
