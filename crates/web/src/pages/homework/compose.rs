@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use domain::{
     Subject,
     homework::{
-        CHINA_TIME, HomeworkItem, Mode, RubricPoint,
+        CHINA_TIME, HomeworkItem, Mode, RubricPoint, SpecProblem,
         compose::{Pace, PickRequest, auto_pick, estimate_minutes},
         followup::default_points,
         rubric::{self, format_points},
@@ -415,7 +415,6 @@ async fn assign(ctx: &RequestContext, app: &App, d: Draft) -> Result<Response, W
             Ok(see_other(&format!("/homework/{first}?assigned={}", assigned.homework_ids.len())))
         }
         Err(HomeworkError::OverLimit(warnings)) => {
-            let lang = ctx.lang;
             let lines = warnings
                 .iter()
                 .map(|w| {
@@ -426,22 +425,62 @@ async fn assign(ctx: &RequestContext, app: &App, d: Draft) -> Result<Response, W
                         domain::workload::WorkloadVerdict::NoWrittenHomework => m.no_written.to_owned(),
                         domain::workload::WorkloadVerdict::Ok { .. } => String::new(),
                     };
-                    let _ = lang;
                     format!("{} · {} · {detail}", w.class_name, w.date.format("%m-%d"))
                 })
                 .collect();
             render(ctx, app, d, Vec::new(), Vec::new(), lines).await
         }
         Err(HomeworkError::Invalid(list)) => {
-            render(ctx, app, d, Vec::new(), list.iter().map(ToString::to_string).collect(), Vec::new()).await
+            let lines = list.iter().map(|p| problem_text(ctx.lang, p, &d.items)).collect();
+            render(ctx, app, d, Vec::new(), lines, Vec::new()).await
         }
         Err(HomeworkError::BadField { field, message }) => {
-            render(ctx, app, d, Vec::new(), vec![format!("{field}: {message}")], Vec::new()).await
+            let line = match (ctx.lang, field) {
+                (crate::Lang::Zh, "class_ids") => "班级：请至少选择一个自己任教的班级".to_owned(),
+                (crate::Lang::Zh, "items") => "题目：有题目已不在题库中，请移除后再布置".to_owned(),
+                (crate::Lang::Zh, "student_ids") => "学生：所选学生不在这些班级中".to_owned(),
+                _ => format!("{field}: {message}"),
+            };
+            render(ctx, app, d, Vec::new(), vec![line], Vec::new()).await
         }
         Err(HomeworkError::Forbidden) => Err(WebError::Forbidden),
         Err(HomeworkError::NotFound) => Err(WebError::NotFound),
         Err(HomeworkError::Store(e)) => Err(WebError::Store(e)),
         Err(other) => render(ctx, app, d, Vec::new(), vec![other.to_string()], Vec::new()).await,
+    }
+}
+
+/// A composing problem as the teacher reads it on the page: in Chinese, with items named by their
+/// place in the list (第 3 题) rather than by id or by the API's field path. English keeps the
+/// API's wording, which already names the field.
+fn problem_text(lang: crate::Lang, problem: &SpecProblem, items: &[HomeworkItem]) -> String {
+    if lang == crate::Lang::En {
+        return problem.to_string();
+    }
+    let nth = |item_id: &str| match items.iter().position(|i| i.item_id == item_id) {
+        Some(i) => format!("第 {} 题", i + 1),
+        None => format!("题目 {item_id}"),
+    };
+    match problem {
+        SpecProblem::NoTitle => "标题：请填写作业标题".to_owned(),
+        SpecProblem::NoItems => "题目：作业至少需要一道题".to_owned(),
+        SpecProblem::TooManyItems { count, max } => format!("题目：最多 {max} 道，现有 {count} 道"),
+        SpecProblem::DuplicateItem { item_id } => format!("题目：{}重复加入了", nth(item_id)),
+        SpecProblem::BadPoints { item_id } => format!("分值：{}的分值应大于 0 且不超过 100", nth(item_id)),
+        SpecProblem::RubricSum { index, sum, points } => {
+            format!("第 {} 题评分要点：各要点合计 {sum} 分，与本题分值 {points} 分不一致", index + 1)
+        }
+        SpecProblem::BadRubricText { index, point, max } => {
+            format!("第 {} 题评分要点 {point}：请填写要点内容，不超过 {max} 字", index + 1)
+        }
+        SpecProblem::BadRubricPoints { index, point } => {
+            format!("第 {} 题评分要点 {point}：分值应大于 0", index + 1)
+        }
+        SpecProblem::TooManyRubricPoints { index, count, max } => {
+            format!("第 {} 题评分要点：最多 {max} 条，现有 {count} 条", index + 1)
+        }
+        SpecProblem::DueBeforeOpen => "截止时间：应晚于布置时间".to_owned(),
+        SpecProblem::BadMinutes => "预计用时：应在 1–600 分钟之间".to_owned(),
     }
 }
 
@@ -643,6 +682,19 @@ mod tests {
         assert!(!i2.numeric_equivalence && i2.ignore_units, "an unticked toggle is off");
         assert!(i2.partial_credit_multiple_choice, "a toggle not shown keeps its default");
         assert_eq!(d.items[2].rubric[0].points, 4.0, "a one-point rubric is worth the whole item");
+    }
+
+    #[test]
+    fn composing_problems_read_in_chinese_with_items_by_place() {
+        let items = [HomeworkItem::new("i1", 3.0), HomeworkItem::new("i2", 5.0)];
+        let sum = SpecProblem::RubricSum { index: 1, sum: "4".into(), points: "5".into() };
+        assert_eq!(
+            problem_text(crate::Lang::Zh, &sum, &items),
+            "第 2 题评分要点：各要点合计 4 分，与本题分值 5 分不一致"
+        );
+        let points = SpecProblem::BadPoints { item_id: "i2".into() };
+        assert_eq!(problem_text(crate::Lang::Zh, &points, &items), "分值：第 2 题的分值应大于 0 且不超过 100");
+        assert_eq!(problem_text(crate::Lang::En, &sum, &items), sum.to_string(), "English keeps the API's words");
     }
 
     #[test]
