@@ -1469,7 +1469,7 @@ mod tests {
         assert_eq!(exchange_periods_or_days(&mut st, &movable, &mut Vec::new(), &mut Vec::new()), Exchange::Improved);
         assert_eq!(st.hard, 0);
         assert_eq!(st.recount(), (st.hard, st.soft));
-        assert!((0..9).all(|a| st.start[a] % 2 == 0));
+        assert!((0..9).all(|a| st.start[a].is_multiple_of(2)));
     }
 
     #[test]
