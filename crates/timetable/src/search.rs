@@ -953,9 +953,11 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             }
             st.unplace(a);
         }
-        // Group moves: when `a` belongs to a hard synchronised group (same starting time, day
-        // or hour), the whole group moves to one key at once; one member at a time would have
-        // to break the group first, which a large group never survives.
+        // Group moves: when `a` belongs to a large hard synchronised group (same starting time,
+        // day or hour), the whole group moves to one key at once; one member at a time would
+        // have to break the group first, which a large group never survives. Small groups are
+        // left to single moves and swaps: on real files (pairs and triples of same-time lessons)
+        // evaluating every key for them cost a fifth of the moves per second and solved later.
         let paired = singles + swaps.len();
         groups.clear();
         let sync: Vec<usize> = c.act_cons[a]
@@ -965,7 +967,8 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                 c.cons[ci].hard
                     && matches!(&c.cons[ci].kind,
                         DynKind::SameTime(m) | DynKind::SameDay(m) | DynKind::SameHour(m)
-                            if m.iter().all(|&x| ctl.fixed.get(x as usize).copied().flatten().is_none()))
+                            if m.len() > SYNC_COUNTED
+                                && m.iter().all(|&x| ctl.fixed.get(x as usize).copied().flatten().is_none()))
             })
             .collect();
         if !sync.is_empty() {
