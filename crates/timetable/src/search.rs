@@ -850,7 +850,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
     const EJECT_TRIES: usize = 4;
     let (mut top, mut clash, mut costs_b, mut hards_b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut stagnant = 0u32;
-    const EXCHANGE_AFTER: u64 = 500;
+    const EXCHANGE_AFTER: u64 = 2000;
     let (mut since_best, mut exchange_after) = (0u64, EXCHANGE_AFTER);
     while st.hard > 0 && !stopped && !movable.is_empty() {
         iter += 1;
@@ -1057,7 +1057,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             // without a detour (e.g. two large same-hour groups that must trade hours). Each
             // attempt costs a pass over all lessons per pair, so the interval doubles while
             // they find nothing better.
-            if exchange_periods_or_days(&mut st, &movable, &mut saved, &mut movers) != Exchange::Improved {
+            if !exchange_periods_or_days(&mut st, &movable, &mut saved, &mut movers) {
                 exchange_after = exchange_after.saturating_mul(2);
             }
             best.offer(&st);
@@ -1118,26 +1118,16 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
     }
 }
 
-/// What [`exchange_periods_or_days`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Exchange {
-    /// Applied one that lowered the weighted hard cost.
-    Improved,
-    /// Applied one that kept it (a plateau move: the search continues from elsewhere).
-    Sideways,
-    /// Every exchange made it worse; nothing changed.
-    None,
-}
-
 /// Tries every exchange of two periods (on every day) and of two days (whole days): the lessons
-/// starting at one move to the other where their allowed starts permit. Applies the one with the
-/// lowest weighted hard cost unless that is higher than now.
+/// starting at one move to the other where their allowed starts permit. Applies the one that
+/// lowers the weighted hard cost most, if any does (accepting equal ones as well made the search
+/// jump around on plateaus and solve real files later); returns whether one was applied.
 fn exchange_periods_or_days(
     st: &mut State<'_>,
     movable: &[usize],
     saved: &mut Vec<(usize, u32, u16)>,
     movers: &mut Vec<(usize, usize)>,
-) -> Exchange {
+) -> bool {
     let c = st.c;
     let (h, nd) = (c.h, c.nd);
     // (is a day exchange, x, y): periods x and y, or days x and y.
@@ -1178,16 +1168,16 @@ fn exchange_periods_or_days(
             continue;
         }
         st.move_all(movers, saved);
-        if st.whard < best.map_or(before + 1, |b| b.1) {
+        if st.whard < best.map_or(before, |b| b.1) {
             best = Some((pair, st.whard));
         }
         st.restore(saved);
     }
-    let Some((pair, cost)) = best else { return Exchange::None };
+    let Some((pair, _)) = best else { return false };
     collect(st, pair, movers);
     st.move_all(movers, saved);
     saved.clear();
-    if cost < before { Exchange::Improved } else { Exchange::Sideways }
+    true
 }
 
 /// Index of the cheapest allowed entry, ties broken at random.
@@ -1469,7 +1459,7 @@ mod tests {
             st.set_room(a, room);
         }
         let movable: Vec<usize> = (0..15).collect();
-        assert_eq!(exchange_periods_or_days(&mut st, &movable, &mut Vec::new(), &mut Vec::new()), Exchange::Improved);
+        assert!(exchange_periods_or_days(&mut st, &movable, &mut Vec::new(), &mut Vec::new()));
         assert_eq!(st.hard, 0);
         assert_eq!(st.recount(), (st.hard, st.soft));
         assert!((0..9).all(|a| st.start[a].is_multiple_of(2)));
