@@ -212,6 +212,35 @@ impl Compiled {
     }
 }
 
+impl Compiled {
+    /// How many distinct keys a synchronised group can take: slots, days or periods.
+    pub(crate) fn sync_keys(&self, kind: &DynKind) -> usize {
+        match kind {
+            DynKind::SameTime(_) => self.ns,
+            DynKind::SameDay(_) => self.nd,
+            _ => self.h,
+        }
+    }
+
+    /// The key a start gives in a synchronised group: the slot itself, its day or its period.
+    pub(crate) fn sync_key(&self, kind: &DynKind, start: usize) -> usize {
+        match kind {
+            DynKind::SameTime(_) => start,
+            DynKind::SameDay(_) => start / self.h,
+            _ => start % self.h,
+        }
+    }
+
+    /// The start `start` takes when its group moves to `key` (the other coordinate is kept).
+    pub(crate) fn sync_target(&self, kind: &DynKind, start: usize, key: usize) -> usize {
+        match kind {
+            DynKind::SameTime(_) => key,
+            DynKind::SameDay(_) => key * self.h + start % self.h,
+            _ => start - start % self.h + key,
+        }
+    }
+}
+
 fn weight_of(hard: bool, w: u32) -> i64 {
     if hard { 1 } else { i64::from(w) }
 }

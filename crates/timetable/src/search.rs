@@ -5,6 +5,8 @@ use crate::compile::{Compiled, DynKind, NO_PLACE, RoomKind, RuleKind};
 use crate::model::{ChangeLimit, Rule, Slot};
 
 const NONE: u16 = u16::MAX;
+/// Synchronised groups larger than this keep per-key counters instead of a pairwise recount.
+const SYNC_COUNTED: usize = 8;
 
 /// A small, fast, seedable generator (xoshiro256**), so results depend only on the seed.
 #[derive(Debug, Clone)]
@@ -108,6 +110,13 @@ impl<'a> State<'a> {
                     | DynKind::OccupyMin { .. } => vec![0; c.ns],
                     DynKind::TagsApart { ntags, .. } => vec![0; c.ns * (ntags as usize + 1)],
                     DynKind::OnePerPeriod(_) => vec![0; c.h],
+                    // Large synchronised groups count their members per key: a pairwise recount
+                    // would cost the square of the group's size on every move.
+                    DynKind::SameTime(ref acts) | DynKind::SameDay(ref acts) | DynKind::SameHour(ref acts)
+                        if acts.len() > SYNC_COUNTED =>
+                    {
+                        vec![0; c.sync_keys(&k.kind)]
+                    }
                     _ => Vec::new(),
                 })
                 .collect(),
@@ -330,6 +339,23 @@ impl<'a> State<'a> {
                     let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
                     self.add_cost(h, w, self.w_cons[ci], delta);
                 }
+                DynKind::SameTime(_) | DynKind::SameDay(_) | DynKind::SameHour(_) if !self.cons_cnt[ci].is_empty() => {
+                    let key = c.sync_key(&c.cons[ci].kind, s);
+                    let cnt = &mut self.cons_cnt[ci];
+                    if added {
+                        cnt[key] += 1;
+                        self.cons_aux[ci] += 1;
+                    } else {
+                        cnt[key] -= 1;
+                        self.cons_aux[ci] -= 1;
+                    }
+                    let agreeing = cnt.iter().copied().max().unwrap_or(0);
+                    let new = self.cons_aux[ci] - i64::from(agreeing);
+                    let delta = new - self.cons_cost[ci];
+                    self.cons_cost[ci] = new;
+                    let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                    self.add_cost(h, w, self.w_cons[ci], delta);
+                }
                 DynKind::MaxTotal { selected, max, .. } => {
                     if (s..s + du).any(|x| selected[x]) {
                         self.cons_aux[ci] += if added { 1 } else { -1 };
@@ -431,6 +457,9 @@ impl<'a> State<'a> {
                     }
                 }
                 k
+            }
+            DynKind::SameTime(_) | DynKind::SameDay(_) | DynKind::SameHour(_) if !self.cons_cnt[ci].is_empty() => {
+                self.cons_cost[ci]
             }
             DynKind::SameTime(acts) => self.disagreement(acts, |d, q| d * c.h + q),
             DynKind::SameDay(acts) => self.disagreement(acts, |d, _| d),
@@ -1082,6 +1111,56 @@ impl<'a> State<'a> {
         }
     }
 
+    /// Moves every member of synchronised group `ci` except `skip` to the start it takes at
+    /// `key` (members whose start there is not allowed stay), remembering each old placement in
+    /// `saved` so that [`State::restore`] can undo it.
+    fn shift_group(&mut self, ci: usize, skip: usize, key: usize, saved: &mut Vec<(usize, u32, u16)>) {
+        let c = self.c;
+        let kind = &c.cons[ci].kind;
+        let (DynKind::SameTime(acts) | DynKind::SameDay(acts) | DynKind::SameHour(acts)) = kind else { return };
+        for &m in acts {
+            let m = m as usize;
+            if m == skip || self.start[m] == NONE {
+                continue;
+            }
+            let s = usize::from(self.start[m]);
+            let t = c.sync_target(kind, s, key);
+            if t == s {
+                continue;
+            }
+            if let Ok(k) = c.domain[m].binary_search(&(t as Slot)) {
+                saved.push((m, self.kidx[m], self.room[m]));
+                self.unplace(m);
+                self.place(m, k);
+            }
+        }
+    }
+
+    /// Moves `movers` to the given domain indices: all are lifted first, so each new room is
+    /// chosen among the rooms the others have left.
+    fn move_all(&mut self, movers: &[(usize, usize)], saved: &mut Vec<(usize, u32, u16)>) {
+        for &(m, _) in movers {
+            saved.push((m, self.kidx[m], self.room[m]));
+            self.unplace(m);
+        }
+        for &(m, k) in movers {
+            self.place(m, k);
+        }
+    }
+
+    /// Puts back every placement in `saved` (taken by [`State::shift_group`] or
+    /// [`State::move_all`]) and empties it.
+    fn restore(&mut self, saved: &mut Vec<(usize, u32, u16)>) {
+        for &(m, _, _) in saved.iter() {
+            self.unplace(m);
+        }
+        for &(m, k, r) in saved.iter() {
+            self.insert_time(m, k as usize);
+            self.set_room(m, r);
+        }
+        saved.clear();
+    }
+
     /// Recomputes both totals from the cached parts (a consistency check for tests).
     #[cfg(test)]
     pub(crate) fn recount(&self) -> (i64, i64) {
@@ -1183,11 +1262,17 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
     let mut partners: Vec<usize> = Vec::new();
     st.hard_only = false;
     let mut swaps: Vec<(usize, usize, usize)> = Vec::new();
+    // Group-move entries: (synchronised constraint, key, `a`'s new domain index).
+    let mut groups: Vec<(usize, usize, usize)> = Vec::new();
+    let mut saved: Vec<(usize, u32, u16)> = Vec::new();
+    let mut movers: Vec<(usize, usize)> = Vec::new();
     const SWAP_SAMPLES: usize = 16;
     const STAGNATION: u32 = 1000;
     const EJECT_TRIES: usize = 4;
     let (mut top, mut clash, mut costs_b, mut hards_b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut stagnant = 0u32;
+    const EXCHANGE_AFTER: u64 = 2000;
+    let (mut since_best, mut exchange_after) = (0u64, EXCHANGE_AFTER);
     while st.hard > 0 && !stopped && !movable.is_empty() {
         iter += 1;
         if !budget_left(iter) || (iter.is_multiple_of(8) && (ctl.stop)()) {
@@ -1289,6 +1374,41 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             }
             st.unplace(a);
         }
+        // Group moves: when `a` belongs to a large hard synchronised group (same starting time,
+        // day or hour), the whole group moves to one key at once; one member at a time would
+        // have to break the group first, which a large group never survives. Small groups are
+        // left to single moves and swaps: on real files (pairs and triples of same-time lessons)
+        // evaluating every key for them cost a fifth of the moves per second and solved later.
+        let paired = singles + swaps.len();
+        groups.clear();
+        let sync: Vec<usize> = c.act_cons[a]
+            .iter()
+            .map(|&ci| ci as usize)
+            .filter(|&ci| {
+                c.cons[ci].hard
+                    && matches!(&c.cons[ci].kind,
+                        DynKind::SameTime(m) | DynKind::SameDay(m) | DynKind::SameHour(m)
+                            if m.len() > SYNC_COUNTED
+                                && m.iter().all(|&x| ctl.fixed.get(x as usize).copied().flatten().is_none()))
+            })
+            .collect();
+        if !sync.is_empty() {
+            let ci = sync[rng.below(sync.len())];
+            let kind = &c.cons[ci].kind;
+            for key in 0..c.sync_keys(kind) {
+                let sa = c.sync_target(kind, usize::from(old_start), key);
+                let Ok(ka) = c.domain[a].binary_search(&(sa as Slot)) else { continue };
+                st.place(a, ka);
+                st.shift_group(ci, a, key, &mut saved);
+                if !saved.is_empty() || ka != old_k {
+                    costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
+                    hards.push(st.hard);
+                    groups.push((ci, key, ka));
+                }
+                st.restore(&mut saved);
+                st.unplace(a);
+            }
+        }
         let choice = if rng.chance(15) {
             rng.below(singles)
         } else {
@@ -1296,13 +1416,16 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             let tabu_a = &tabu[a];
             let tabu_ref = &tabu;
             let swaps_ref = &swaps;
+            let groups_ref = &groups;
             let hards_ref = &hards;
             pick_min(&costs, &mut ties, &mut rng, |k| {
                 let free = if k < singles {
                     tabu_a[k] <= iter
-                } else {
+                } else if k < paired {
                     let (b, ka, kb) = swaps_ref[k - singles];
                     tabu_a[ka] <= iter && tabu_ref[b][kb] <= iter
+                } else {
+                    tabu_a[groups_ref[k - paired].2] <= iter
                 };
                 free || hards_ref[k] < best_hard
             })
@@ -1313,7 +1436,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             if choice != old_k {
                 tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
             }
-        } else {
+        } else if choice < paired {
             let (b, ka, kb) = swaps[choice - singles];
             let old_kb = st.kidx[b] as usize;
             st.unplace(b);
@@ -1321,6 +1444,17 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             st.place(b, kb);
             tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
             tabu[b][old_kb] = iter + 7 + rng.below(10) as u64;
+        } else {
+            let (ci, key, ka) = groups[choice - paired];
+            st.place(a, ka);
+            st.shift_group(ci, a, key, &mut saved);
+            if ka != old_k {
+                tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
+            }
+            for &(m, km, _) in &saved {
+                tabu[m][km as usize] = iter + 7 + rng.below(10) as u64;
+            }
+            saved.clear();
         }
         if st.whard >= before {
             stagnant += 1;
@@ -1331,7 +1465,25 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
         } else {
             stagnant = 0;
         }
+        if st.hard < best.hard {
+            since_best = 0;
+            exchange_after = EXCHANGE_AFTER;
+        } else {
+            since_best += 1;
+        }
         best.offer(&st);
+        if since_best >= exchange_after {
+            // Long without a new best: try exchanging two periods (or two days) for the whole
+            // week. That moves every lesson at once, which no sequence of single moves reaches
+            // without a detour (e.g. two large same-hour groups that must trade hours). Each
+            // attempt costs a pass over all lessons per pair, so the interval doubles while
+            // they find nothing better.
+            if !exchange_periods_or_days(&mut st, &movable, &mut saved, &mut movers) {
+                exchange_after = exchange_after.saturating_mul(2);
+            }
+            best.offer(&st);
+            since_best = 0;
+        }
         if st.hard == 0 && !feasible {
             feasible = true;
             (ctl.on_feasible)();
@@ -1385,6 +1537,68 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
         soft: best.soft,
         iterations: iter,
     }
+}
+
+/// Tries every exchange of two periods (on every day) and of two days (whole days): the lessons
+/// starting at one move to the other where their allowed starts permit. Applies the one that
+/// lowers the weighted hard cost most, if any does (accepting equal ones as well made the search
+/// jump around on plateaus and solve real files later); returns whether one was applied.
+fn exchange_periods_or_days(
+    st: &mut State<'_>,
+    movable: &[usize],
+    saved: &mut Vec<(usize, u32, u16)>,
+    movers: &mut Vec<(usize, usize)>,
+) -> bool {
+    let c = st.c;
+    let (h, nd) = (c.h, c.nd);
+    // (is a day exchange, x, y): periods x and y, or days x and y.
+    let mut pairs = Vec::new();
+    for x in 0..h {
+        for y in x + 1..h {
+            pairs.push((false, x, y));
+        }
+    }
+    for x in 0..nd {
+        for y in x + 1..nd {
+            pairs.push((true, x, y));
+        }
+    }
+    let collect = |st: &State<'_>, (days, x, y): (bool, usize, usize), movers: &mut Vec<(usize, usize)>| {
+        movers.clear();
+        for &a in movable {
+            let s = usize::from(st.start[a]);
+            let (d, q) = (s / h, s % h);
+            let key = if days { d } else { q };
+            let t = match (days, key == x, key == y) {
+                (_, false, false) => continue,
+                (true, true, _) => y * h + q,
+                (true, _, _) => x * h + q,
+                (false, true, _) => d * h + y,
+                (false, _, _) => d * h + x,
+            };
+            if let Ok(k) = c.domain[a].binary_search(&(t as Slot)) {
+                movers.push((a, k));
+            }
+        }
+    };
+    let before = st.whard;
+    let mut best: Option<((bool, usize, usize), i64)> = None;
+    for &pair in &pairs {
+        collect(st, pair, movers);
+        if movers.is_empty() {
+            continue;
+        }
+        st.move_all(movers, saved);
+        if st.whard < best.map_or(before, |b| b.1) {
+            best = Some((pair, st.whard));
+        }
+        st.restore(saved);
+    }
+    let Some((pair, _)) = best else { return false };
+    collect(st, pair, movers);
+    st.move_all(movers, saved);
+    saved.clear();
+    true
 }
 
 /// Index of the cheapest allowed entry, ties broken at random.
@@ -1824,8 +2038,145 @@ mod tests {
                 false,
                 Kind::ResourceRule { resources: vec![Resource::Teacher(1)], rule: Rule::MaxSpanPerDayOneLonger(2) },
             ),
+            // Groups above `SYNC_COUNTED` members keep per-key counters.
+            c(false, Kind::SameStartingHour { activities: (0..10).collect() }),
+            c(true, Kind::SameStartingDay { activities: (2..12).collect() }),
+            c(false, Kind::SameStartingTime { activities: (1..12).collect() }),
         ];
         p
+    }
+
+    /// An examination week in miniature (like FET's Arabic_Saudi_Examination): three days of two
+    /// periods, three rooms, room 2 closed in the second period. Nine exams must start at the
+    /// same hour (so they need every room of one period on all three days: only the first
+    /// period has that), six others at the same hour as each other.
+    fn exam_week() -> Problem {
+        let mut p = Problem {
+            days: (0..3).map(|d| format!("d{d}")).collect(),
+            periods: vec!["p0".into(), "p1".into()],
+            teachers: (0..15).map(|t| format!("t{t}")).collect(),
+            rooms: (0..3).map(|r| Room { name: format!("r{r}"), capacity: 30, building: String::new() }).collect(),
+            ..Problem::default()
+        };
+        for i in 0..15u32 {
+            p.activities.push(Activity {
+                id: i + 1,
+                subject: "exam".into(),
+                teachers: vec![i],
+                duration: 1,
+                size: 20,
+                ..Activity::default()
+            });
+        }
+        let hard = |kind: Kind| Constraint { weight: FULL_WEIGHT, hard: true, label: String::new(), kind };
+        p.constraints = vec![
+            hard(Kind::SameStartingHour { activities: (0..9).collect() }),
+            hard(Kind::SameStartingHour { activities: (9..15).collect() }),
+            hard(Kind::PreferredRooms { activities: (0..15).collect(), rooms: vec![0, 1, 2] }),
+            hard(Kind::NotAvailable { resource: Resource::Room(2), slots: vec![1, 3, 5] }),
+        ];
+        p
+    }
+
+    /// Places activity `a` at `slot` (which must be in its domain).
+    fn put(st: &mut State<'_>, a: usize, slot: usize) {
+        let k = st.c.domain[a].binary_search(&(slot as Slot)).expect("slot in domain");
+        st.place(a, k);
+    }
+
+    #[test]
+    fn two_same_hour_groups_trade_periods_in_one_exchange() {
+        let p = exam_week();
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        // The wrong way round: the nine in the second period (3 per day), the six in the first.
+        for a in 0..9 {
+            put(&mut st, a, (a % 3) * 2 + 1);
+        }
+        for a in 9..15 {
+            put(&mut st, a, (a % 3) * 2);
+        }
+        assert!(st.hard > 0);
+        let before = st.hard;
+        // No single lesson can move without breaking its group or a room.
+        for a in 0..15 {
+            let (k, room) = (st.kidx[a] as usize, st.room[a]);
+            st.unplace(a);
+            let mut costs = Vec::new();
+            let mut hards = Vec::new();
+            st.evaluate_all(a, &mut costs, &mut hards);
+            assert!(hards.iter().all(|&h| h >= before), "activity {a} has an improving single move");
+            st.insert_time(a, k);
+            st.set_room(a, room);
+        }
+        let movable: Vec<usize> = (0..15).collect();
+        assert!(exchange_periods_or_days(&mut st, &movable, &mut Vec::new(), &mut Vec::new()));
+        assert_eq!(st.hard, 0);
+        assert_eq!(st.recount(), (st.hard, st.soft));
+        assert!((0..9).all(|a| st.start[a].is_multiple_of(2)));
+    }
+
+    #[test]
+    fn exam_week_is_solved_from_any_seed() {
+        let p = exam_week();
+        let c = Compiled::new(&p);
+        let never = || false;
+        let fixed = vec![None; c.n];
+        for seed in 1..=8 {
+            let r = run(
+                &c,
+                &RunControl { seed, max_iterations: Some(5_000), stop: &never, on_feasible: &|| {}, fixed: &fixed },
+            );
+            let tt = crate::model::Timetable {
+                placements: r
+                    .start
+                    .iter()
+                    .zip(&r.room)
+                    .map(|(&s, &room)| crate::model::Placement { start: Some(s), room })
+                    .collect(),
+            };
+            let report = crate::check::check(&p, &tt);
+            assert!(
+                report.hard_ok(),
+                "seed {seed}: {} hard violations {:?} {:?}",
+                report.hard_violations,
+                r.start,
+                r.room
+            );
+        }
+    }
+
+    #[test]
+    fn a_group_shift_moves_every_member_and_restores_exactly() {
+        let mut p = problem();
+        p.constraints.push(Constraint {
+            weight: FULL_WEIGHT,
+            hard: true,
+            label: String::new(),
+            kind: Kind::SameStartingTime { activities: vec![1, 2, 4, 5, 7, 8, 10, 11, 6] },
+        });
+        let c = Compiled::new(&p);
+        let ci = c.cons.iter().rposition(|k| matches!(k.kind, DynKind::SameTime(_))).expect("group compiled");
+        let mut st = State::new(&c);
+        let mut rng = Rng::new(3);
+        for a in 0..c.n {
+            st.place(a, rng.below(c.domain[a].len()));
+        }
+        let snapshot = |st: &State<'_>| (st.start.clone(), st.room.clone(), st.hard, st.soft, st.whard);
+        let mut saved = Vec::new();
+        for key in [4, 7, 12] {
+            let before = snapshot(&st);
+            st.shift_group(ci, usize::MAX, key, &mut saved);
+            assert_eq!(st.recount(), (st.hard, st.soft));
+            let DynKind::SameTime(acts) = &c.cons[ci].kind else { unreachable!() };
+            for &m in acts {
+                let m = m as usize;
+                let allowed = c.domain[m].contains(&(key as Slot));
+                assert_eq!(usize::from(st.start[m]) == key, allowed || before.0[m] == key as u16, "member {m}");
+            }
+            st.restore(&mut saved);
+            assert_eq!(snapshot(&st), before);
+        }
     }
 
     #[test]
