@@ -226,6 +226,17 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
     };
 
     let day_of = |i: usize| pos[i].map(|(d, _)| d);
+    // How many of the selected slots the activities occupy (occupy max / min slots from a selection).
+    let occupied = |activities: &[u32], slots: &[Slot]| -> u64 {
+        let set = mark(slots, ns);
+        let mut used = vec![false; ns];
+        for &a in activities {
+            for x in cells(a as usize) {
+                used[x] = true;
+            }
+        }
+        (0..ns).filter(|&x| set[x] && used[x]).count() as u64
+    };
     for (ci, c) in p.constraints.iter().enumerate() {
         let count: u64 = match &c.kind {
             Kind::Break { slots } => {
@@ -384,15 +395,7 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 (0..ns).filter(|&x| set[x]).map(|x| per[x].saturating_sub(u64::from(*max))).sum()
             }
             Kind::OccupyMaxSlotsFromSelection { activities, slots, max } => {
-                let set = mark(slots, ns);
-                let mut used = vec![false; ns];
-                for &a in activities {
-                    for x in cells(a as usize) {
-                        used[x] = true;
-                    }
-                }
-                let k = (0..ns).filter(|&x| set[x] && used[x]).count() as u64;
-                k.saturating_sub(u64::from(*max))
+                occupied(activities, slots).saturating_sub(u64::from(*max))
             }
             Kind::LinkedStarts { first, second, allowed } => match (pos[*first as usize], pos[*second as usize]) {
                 (Some((da, sa)), Some((db, sb))) => {
@@ -479,15 +482,7 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 (inside as u64).saturating_sub(u64::from(*max))
             }
             Kind::OccupyMinSlotsFromSelection { activities, slots, min } => {
-                let set = mark(slots, ns);
-                let mut used = vec![false; ns];
-                for &a in activities {
-                    for x in cells(a as usize) {
-                        used[x] = true;
-                    }
-                }
-                let k = (0..ns).filter(|&x| set[x] && used[x]).count() as u64;
-                u64::from(*min).saturating_sub(k)
+                u64::from(*min).saturating_sub(occupied(activities, slots))
             }
             Kind::TagsNotOverlapping { tags } => {
                 // Per slot, each pair of lessons with listed tags that may not meet.

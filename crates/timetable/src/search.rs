@@ -272,24 +272,8 @@ impl<'a> State<'a> {
                     self.add_cost(h, w, self.w_cons[ci], delta);
                 }
                 DynKind::OccupyMax { selected, max, .. } => {
-                    let cnt = &mut self.cons_cnt[ci];
-                    let mut occupied = self.cons_aux[ci];
-                    for x in s..s + du {
-                        if !selected[x] {
-                            continue;
-                        }
-                        if added {
-                            cnt[x] += 1;
-                            if cnt[x] == 1 {
-                                occupied += 1;
-                            }
-                        } else {
-                            cnt[x] -= 1;
-                            if cnt[x] == 0 {
-                                occupied -= 1;
-                            }
-                        }
-                    }
+                    let occupied =
+                        count_occupied(&mut self.cons_cnt[ci], self.cons_aux[ci], selected, s..s + du, added);
                     self.cons_aux[ci] = occupied;
                     let new = (occupied - i64::from(*max)).max(0);
                     let delta = new - self.cons_cost[ci];
@@ -318,20 +302,8 @@ impl<'a> State<'a> {
                     self.add_cost(h, w, self.w_cons[ci], delta);
                 }
                 DynKind::OccupyMin { selected, min, .. } => {
-                    let cnt = &mut self.cons_cnt[ci];
-                    let mut occupied = self.cons_aux[ci];
-                    for x in s..s + du {
-                        if !selected[x] {
-                            continue;
-                        }
-                        if added {
-                            cnt[x] += 1;
-                            occupied += i64::from(cnt[x] == 1);
-                        } else {
-                            cnt[x] -= 1;
-                            occupied -= i64::from(cnt[x] == 0);
-                        }
-                    }
+                    let occupied =
+                        count_occupied(&mut self.cons_cnt[ci], self.cons_aux[ci], selected, s..s + du, added);
                     self.cons_aux[ci] = occupied;
                     let new = (i64::from(*min) - occupied).max(0);
                     let delta = new - self.cons_cost[ci];
@@ -1729,6 +1701,27 @@ fn swap_move(st: &mut State<'_>, a: usize, rng: &mut Rng, history: &[i64], iter:
     st.insert_time(b, old_kb);
     st.set_room(b, old_rb);
     false
+}
+
+/// Adds (or removes) one lesson over `span` to the per-slot counters of an occupy-slots-from-a-
+/// selection constraint and returns how many selected slots are occupied now (`occupied` before).
+fn count_occupied(
+    cnt: &mut [u16],
+    mut occupied: i64,
+    selected: &[bool],
+    span: std::ops::Range<usize>,
+    added: bool,
+) -> i64 {
+    for x in span.filter(|&x| selected[x]) {
+        if added {
+            cnt[x] += 1;
+            occupied += i64::from(cnt[x] == 1);
+        } else {
+            cnt[x] -= 1;
+            occupied -= i64::from(cnt[x] == 0);
+        }
+    }
+    occupied
 }
 
 /// The shape of one resource's day (or real day): busy periods, periods that are never gaps.
