@@ -129,10 +129,12 @@ test('the homework loop: assign, answer with a break, submit, mark, release, fol
     assert.ok(await teacher.locator('label.check:has-text("七年级(1)班") input').isChecked());
     if (subjective) {
       assert.ok(await teacher.locator('.chosen-item[data-type="short_answer"]').count() >= 1);
-      // A rubric that does not add up to the item's points is refused with the item named.
+      // A rubric that does not add up to the item's points is refused with the item named by its
+      // place, in Chinese on the Chinese page.
       await writeRubric(teacher, [RUBRIC[0], [RUBRIC[1][0], '3']]);
       await clickAndWait(teacher, '#assign');
-      assert.match(await teacher.locator('.notice-error').innerText(), /items\[\d+\]\.rubric/);
+      assert.match(await teacher.locator('.notice-error').innerText(), /第 \d+ 题评分要点：各要点合计 [\d.]+ 分，与本题分值 [\d.]+ 分不一致/);
+      await shot(teacher, '41c-compose-rubric-refused');
       await writeRubric(teacher, RUBRIC);
       await clickAndWait(teacher, 'button[name=op][value=search]:not(.visually-hidden)');
       const kept = teacher.locator('.chosen-item[data-type="short_answer"]').first().locator('input[name^="rubric_text:"]');
