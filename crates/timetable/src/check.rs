@@ -374,12 +374,17 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 let a = *activity as usize;
                 match pos[a] {
                     Some((d, s)) => {
+                        // One violation per students subgroup (atom) that has a later lesson
+                        // that day: a lesson shared by two classes that both go on afterwards
+                        // counts twice. (FET accepts this constraint only at 100 %, so the count
+                        // never changes a verdict, but the solver's total must equal this one.)
                         let end = s + usize::from(p.activities[a].duration);
                         let later = p.activities[a]
                             .atoms
                             .iter()
-                            .any(|&g| (end..h).any(|q| atom_grid[g as usize][d * h + q] > 0));
-                        u64::from(later)
+                            .filter(|&&g| (end..h).any(|q| atom_grid[g as usize][d * h + q] > 0))
+                            .count();
+                        later as u64
                     }
                     None => 0,
                 }

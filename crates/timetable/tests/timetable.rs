@@ -353,6 +353,57 @@ fn solver_bookkeeping_matches_the_independent_checker_for_every_constraint_kind(
     }
 }
 
+/// A lesson shared by two classes (two atoms) must end both classes' day: when each class has a
+/// later lesson the solver's per-atom rules count two violations, and so must the checker (the
+/// generated school has one atom per lesson, so it never showed the difference).
+#[test]
+fn a_shared_lesson_that_ends_neither_class_day_counts_once_per_class_in_both_counts() {
+    let one_slot = |a: u32, s: u16| Constraint {
+        weight: FULL_WEIGHT,
+        hard: true,
+        label: format!("lesson {a} at {s}"),
+        kind: Kind::PreferredStarts { activities: vec![a], slots: vec![s] },
+    };
+    let lesson = |id: u32, teacher: u32, atoms: Vec<u32>| Activity {
+        id,
+        subject: "S".into(),
+        tags: vec![],
+        teachers: vec![teacher],
+        students: atoms.clone(),
+        atoms,
+        duration: 1,
+        size: 30,
+        group: 0,
+    };
+    let mut p = Problem {
+        name: "shared lesson ends the day".into(),
+        days: vec!["D1".into()],
+        periods: (1..=3).map(|q| format!("P{q}")).collect(),
+        teachers: (0..3).map(|t| format!("T{t}")).collect(),
+        atoms: vec!["A".into(), "B".into()],
+        student_sets: vec![
+            StudentSet { name: "A".into(), size: 30, atoms: vec![0] },
+            StudentSet { name: "B".into(), size: 30, atoms: vec![1] },
+        ],
+        ..Problem::default()
+    };
+    // The shared lesson first, then one lesson for each class after it.
+    p.activities = vec![lesson(1, 0, vec![0, 1]), lesson(2, 1, vec![0]), lesson(3, 2, vec![1])];
+    p.constraints = vec![one_slot(0, 0), one_slot(1, 1), one_slot(2, 2)];
+    p.constraints.push(Constraint {
+        weight: FULL_WEIGHT,
+        hard: true,
+        label: "shared lesson ends the day".into(),
+        kind: Kind::EndsStudentsDay { activity: 0 },
+    });
+    for iterations in [0, 100] {
+        let cfg = SolveConfig { threads: 1, max_iterations: Some(iterations), ..SolveConfig::default() };
+        let s = solve(&p, &cfg, &control(&never)).unwrap();
+        assert_eq!(s.report.hard_violations, 2, "{:?}", s.report.violations);
+        assert!(s.bookkeeping_agrees, "{iterations} moves: solver and checker disagree");
+    }
+}
+
 /// The generated school read in FET's mornings-afternoons mode: its five days plus a sixth are
 /// three real days of morning and afternoon, with every mornings-afternoons rule added (soft, so
 /// the search meets them violated and repaired).
