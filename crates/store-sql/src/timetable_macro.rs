@@ -7,7 +7,7 @@ macro_rules! impl_portable_timetable {
     ($store:ty, $db:ty) => {
         mod portable_timetable {
             use chrono::{DateTime, Utc};
-            use store::{Result, StoredTimetable, StoredTimetableSettings, TimetableFigures, TimetableSource};
+            use store::{PlacementsWrite, Result, StoredTimetable, StoredTimetableSettings, TimetableSource};
             use $crate::db_err;
             use $crate::reexports::{async_trait::async_trait, chrono, sqlx, store};
             use $crate::timetable_sql::{self as tsql, *};
@@ -49,33 +49,38 @@ macro_rules! impl_portable_timetable {
                     Ok(version)
                 }
 
-                #[allow(clippy::too_many_arguments, reason = "the key, the value, who and when: each plain")]
                 async fn save_timetable_placements(
                     &self,
-                    school_id: &str,
-                    term: &str,
-                    expected_version: i64,
-                    placements: &str,
-                    figures: &TimetableFigures,
+                    writes: &[PlacementsWrite<'_>],
                     by: &str,
                     at: DateTime<Utc>,
-                ) -> Result<Option<i64>> {
-                    let done = sqlx::query::<Db>(UPDATE_PLACEMENTS)
-                        .bind(placements)
-                        .bind(figures.hard_ok)
-                        .bind(figures.hard_violations)
-                        .bind(figures.soft_penalty)
-                        .bind(figures.seconds)
-                        .bind(figures.iterations)
-                        .bind(at)
-                        .bind(by)
-                        .bind(school_id)
-                        .bind(term)
-                        .bind(expected_version)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(db_err)?;
-                    Ok((done.rows_affected() == 1).then_some(expected_version + 1))
+                ) -> Result<Option<Vec<i64>>> {
+                    let mut tx = self.pool.begin().await.map_err(db_err)?;
+                    let mut versions = Vec::with_capacity(writes.len());
+                    for w in writes {
+                        let done = sqlx::query::<Db>(UPDATE_PLACEMENTS)
+                            .bind(w.placements)
+                            .bind(w.figures.hard_ok)
+                            .bind(w.figures.hard_violations)
+                            .bind(w.figures.soft_penalty)
+                            .bind(w.figures.seconds)
+                            .bind(w.figures.iterations)
+                            .bind(at)
+                            .bind(by)
+                            .bind(w.school_id)
+                            .bind(w.term)
+                            .bind(w.expected_version)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                        if done.rows_affected() != 1 {
+                            // Dropping the transaction rolls back the writes before this one.
+                            return Ok(None);
+                        }
+                        versions.push(w.expected_version + 1);
+                    }
+                    tx.commit().await.map_err(db_err)?;
+                    Ok(Some(versions))
                 }
 
                 async fn timetable(&self, school_id: &str, term: &str) -> Result<Option<StoredTimetable>> {

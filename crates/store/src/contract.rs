@@ -1560,7 +1560,7 @@ pub async fn scans_are_batched_reviewed_once_and_cropped(store: Arc<dyn Store>) 
 
 // School timetables: the instance replaced by version, placements guarded by the version read.
 pub async fn timetables_keep_versions_and_refuse_stale_writes(store: Arc<dyn Store>) {
-    use crate::{TimetableFigures, TimetableSource};
+    use crate::{PlacementsWrite, TimetableFigures, TimetableSource};
     let roster = sample_roster();
     store.import_roster(&roster, &NoProgress).await.expect("import");
     let (a, b) = (roster.schools[0].id.clone(), roster.schools[1].id.clone());
@@ -1578,19 +1578,27 @@ pub async fn timetables_keep_versions_and_refuse_stale_writes(store: Arc<dyn Sto
     assert_eq!(stored.input, "{\"x\":\"班级 '\\\"<b>\"}");
     let figures =
         TimetableFigures { hard_ok: true, hard_violations: 0, soft_penalty: 1.5, seconds: 2.25, iterations: 12_345 };
+    fn write<'a>(
+        school: &'a str,
+        version: i64,
+        placements: &'a str,
+        figures: &'a TimetableFigures,
+    ) -> PlacementsWrite<'a> {
+        PlacementsWrite { school_id: school, term: "t1", expected_version: version, placements, figures }
+    }
     let v2 = store
-        .save_timetable_placements(&a, "t1", v1, "[{\"key\":\"k\"}]", &figures, "acct-b", at(2))
+        .save_timetable_placements(&[write(&a, v1, "[{\"key\":\"k\"}]", &figures)], "acct-b", at(2))
         .await
         .expect("placements");
-    assert_eq!(v2, Some(2));
+    assert_eq!(v2, Some(vec![2]));
     // A write based on the old version is refused and changes nothing.
     let stale = TimetableFigures { hard_ok: false, ..figures.clone() };
     assert_eq!(
-        store.save_timetable_placements(&a, "t1", v1, "[]", &stale, "acct-c", at(3)).await.expect("stale"),
+        store.save_timetable_placements(&[write(&a, v1, "[]", &stale)], "acct-c", at(3)).await.expect("stale"),
         None
     );
     assert_eq!(
-        store.save_timetable_placements(&b, "t1", 1, "[]", &stale, "acct-c", at(3)).await.expect("absent"),
+        store.save_timetable_placements(&[write(&b, 1, "[]", &stale)], "acct-c", at(3)).await.expect("absent"),
         None
     );
     let stored = store.timetable(&a, "t1").await.expect("read").expect("some");
@@ -1602,7 +1610,7 @@ pub async fn timetables_keep_versions_and_refuse_stale_writes(store: Arc<dyn Sto
         store.save_timetable_input(&a, "t1", TimetableSource::Roster, "{}", true, "x", at(4)).await.expect("keep"),
         3
     );
-    assert_eq!(store.timetable(&a, "t1").await.expect("read").expect("some").figures, Some(figures));
+    assert_eq!(store.timetable(&a, "t1").await.expect("read").expect("some").figures, Some(figures.clone()));
     assert_eq!(
         store.save_timetable_input(&a, "t1", TimetableSource::Fet, "<fet/>", false, "x", at(5)).await.expect("fet"),
         4
@@ -1618,9 +1626,22 @@ pub async fn timetables_keep_versions_and_refuse_stale_writes(store: Arc<dyn Sto
     expected.sort();
     assert_eq!(term, expected);
     assert_eq!(store.timetables_of_term("t3").await.expect("empty").len(), 0);
+    // Two schools written together (a shared lesson moved in both): one stale version and
+    // neither changes; both current and both do.
+    let (va, vb) = (4, 1);
+    let both = |a_version| [write(&a, a_version, "[\"a\"]", &figures), write(&b, vb, "[\"b\"]", &figures)];
+    assert_eq!(store.save_timetable_placements(&both(va - 1), "x", at(7)).await.expect("stale pair"), None);
+    assert_eq!(store.timetable(&b, "t1").await.expect("read").expect("some").placements, None);
+    assert_eq!(store.save_timetable_placements(&both(va), "x", at(8)).await.expect("pair"), Some(vec![va + 1, vb + 1]));
+    for (school, placements) in [(&a, "[\"a\"]"), (&b, "[\"b\"]")] {
+        assert_eq!(
+            store.timetable(school, "t1").await.expect("read").expect("some").placements.as_deref(),
+            Some(placements)
+        );
+    }
     // A timetable needs a real school.
     assert!(
-        store.save_timetable_input("no-school", "t1", TimetableSource::Roster, "{}", true, "x", at(7)).await.is_err()
+        store.save_timetable_input("no-school", "t1", TimetableSource::Roster, "{}", true, "x", at(9)).await.is_err()
     );
 }
 

@@ -51,6 +51,17 @@ pub struct TimetableFigures {
     pub iterations: i64,
 }
 
+/// New placements for one school's timetable, guarded by the version they were made from.
+#[derive(Debug, Clone, Copy)]
+pub struct PlacementsWrite<'a> {
+    pub school_id: &'a str,
+    pub term: &'a str,
+    pub expected_version: i64,
+    /// Placements as JSON.
+    pub placements: &'a str,
+    pub figures: &'a TimetableFigures,
+}
+
 /// One school's timetable for one term.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredTimetable {
@@ -86,20 +97,16 @@ pub trait TimetableStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<i64>;
 
-    /// Replaces the placements and figures if the stored version is still `expected_version`;
-    /// returns the new version, or `None` when someone else wrote in between (or there is no
-    /// timetable).
-    #[allow(clippy::too_many_arguments, reason = "the key, the value, who and when: each plain")]
+    /// Replaces the placements and figures of every write's school in one transaction, if each
+    /// stored version is still the one expected; returns the new versions in order, or `None`
+    /// with nothing written when someone else wrote any of them in between (or one has no
+    /// timetable). Several schools are written together when a shared lesson moves in both.
     async fn save_timetable_placements(
         &self,
-        school_id: &str,
-        term: &str,
-        expected_version: i64,
-        placements: &str,
-        figures: &TimetableFigures,
+        writes: &[PlacementsWrite<'_>],
         by: &str,
         at: DateTime<Utc>,
-    ) -> Result<Option<i64>>;
+    ) -> Result<Option<Vec<i64>>>;
 
     /// A school's timetable for a term.
     async fn timetable(&self, school_id: &str, term: &str) -> Result<Option<StoredTimetable>>;

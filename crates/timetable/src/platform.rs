@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::{Report, check};
 use crate::error::{Result, TimetableError};
 use crate::fet::{self, ImportOptions};
-use crate::model::{Placement, Problem, Slot, Timetable};
+use crate::model::{Kind, Placement, Problem, Slot, Timetable};
 use crate::school::{Class, District, Lesson, Origin, Period, School, SchoolRoom, SharedLesson, Strength, Teacher};
 use crate::solve::SolveConfig;
 
@@ -615,28 +615,101 @@ impl Instance {
 
     /// Checks moving activity `a` to (`day`, `period`) of the grid, keeping its room: refused when
     /// it breaks a hard requirement that held before (each named), allowed with warnings for
-    /// soft ones. Shared lessons cannot be moved alone (the partner school's class would be left
-    /// at the old time).
+    /// soft ones. A shared lesson moves with its other sides: each to a period of its own school
+    /// that overlaps the new time in clock time (the one that breaks the fewest requirements);
+    /// [`MoveVerdict::moves`] lists every lesson that moves, so the other schools' timetables can
+    /// be checked and changed with it.
     pub fn check_move(&self, tt: &Timetable, a: usize, day: u16, period: u16) -> MoveVerdict {
         if a >= self.keys.len() {
             return MoveVerdict::refused(vec!["这节课不存在 / no such lesson".into()]);
         }
-        if self.shared[a].is_some() {
-            return MoveVerdict::refused(vec![
-                "专递课堂与合作学校同时上课，不能单独调动；请两校协商后固定时间重新排课 / a shared lesson runs at the same time in the partner school and cannot be moved alone".into(),
-            ]);
-        }
-        let school = &self.schools[self.school_of[a]];
-        let dur = self.problem.activities[a].duration.max(1);
-        if usize::from(day) >= school.days.len() || usize::from(period + dur) > school.periods.len() {
-            return MoveVerdict::refused(vec![format!("{} 没有这个节次 / the school has no such period", school.name)]);
+        if let Some(refusal) = self.outside_week(a, day, period) {
+            return MoveVerdict::refused(vec![refusal]);
         }
         let before = check(&self.problem, tt);
         let mut moved = tt.clone();
         moved.placements[a].start = Some(self.slot(day, period));
+        let mut moves = vec![a];
+        // Place the other sides one link at a time (a lead lesson may have several partners).
+        while let Some((b, candidates)) = self.next_linked_side(&moved, &moves) {
+            let best = candidates.into_iter().min_by_key(|&s| {
+                let mut trial = moved.clone();
+                trial.placements[b].start = Some(s);
+                check(&self.problem, &trial).hard_violations
+            });
+            let Some(slot) = best else {
+                let school = &self.schools[self.school_of[b]].name;
+                return MoveVerdict::refused(vec![format!(
+                    "专递课堂：{school} 在这个时间没有重叠的节次 / {school} has no period at the same time"
+                )]);
+            };
+            moved.placements[b].start = Some(slot);
+            moves.push(b);
+        }
+        self.verdict(&before, moved, &moves)
+    }
+
+    /// Checks moving several lessons at once to the given places of the grid (no choice made),
+    /// e.g. a shared lesson's sides as the school that moved it placed them.
+    pub fn check_moves(&self, tt: &Timetable, places: &[(usize, u16, u16)]) -> MoveVerdict {
+        let before = check(&self.problem, tt);
+        let mut moved = tt.clone();
+        for &(a, day, period) in places {
+            if a >= self.keys.len() {
+                return MoveVerdict::refused(vec!["这节课不存在 / no such lesson".into()]);
+            }
+            if let Some(refusal) = self.outside_week(a, day, period) {
+                return MoveVerdict::refused(vec![refusal]);
+            }
+            moved.placements[a].start = Some(self.slot(day, period));
+        }
+        let moves: Vec<usize> = places.iter().map(|&(a, _, _)| a).collect();
+        self.verdict(&before, moved, &moves)
+    }
+
+    /// Why `a` cannot start at (`day`, `period`) of its own school's week at all.
+    fn outside_week(&self, a: usize, day: u16, period: u16) -> Option<String> {
+        let school = &self.schools[self.school_of[a]];
+        let dur = self.problem.activities[a].duration.max(1);
+        (usize::from(day) >= school.days.len() || usize::from(period + dur) > school.periods.len())
+            .then(|| format!("{} 没有这个节次 / the school has no such period", school.name))
+    }
+
+    /// A shared lesson's side linked to an already moved lesson but not moved yet, with the starts
+    /// at the same real time as that lesson's new start.
+    fn next_linked_side(&self, moved: &Timetable, done: &[usize]) -> Option<(usize, Vec<Slot>)> {
+        self.problem.constraints.iter().find_map(|c| {
+            let Kind::LinkedStarts { first, second, allowed } = &c.kind else { return None };
+            let (first, second) = (*first as usize, *second as usize);
+            let start = |x: usize| moved.placements[x].start.map(usize::from);
+            match (done.contains(&first), done.contains(&second)) {
+                (true, false) => Some((second, start(first).and_then(|s| allowed.get(s)).cloned().unwrap_or_default())),
+                (false, true) => {
+                    let target = moved.placements[second].start?;
+                    let leads = (0..allowed.len()).filter(|&s| allowed[s].contains(&target)).map(|s| s as Slot);
+                    Some((first, leads.collect()))
+                }
+                _ => None,
+            }
+        })
+    }
+
+    fn verdict(&self, before: &Report, moved: Timetable, moves: &[usize]) -> MoveVerdict {
         let after = check(&self.problem, &moved);
-        let (hard, soft) = new_violations(&before, &after);
-        MoveVerdict { allowed: hard.is_empty(), reasons: hard, warnings: soft, report: after }
+        let (hard, soft) = new_violations(before, &after);
+        let moves = moves
+            .iter()
+            .map(|&a| {
+                let (day, period) = self.day_period(moved.placements[a].start.unwrap_or_default());
+                MovedLesson {
+                    key: self.keys[a].clone(),
+                    school: self.schools[self.school_of[a]].id.clone(),
+                    day,
+                    period,
+                }
+            })
+            .collect();
+        MoveVerdict { allowed: hard.is_empty(), reasons: hard, warnings: soft, moves, report: after }
     }
 }
 
@@ -690,6 +763,8 @@ pub struct MoveVerdict {
     pub reasons: Vec<String>,
     /// The wishes (soft constraints) the move would break.
     pub warnings: Vec<String>,
+    /// Every lesson that moves (more than one for a shared lesson), where it goes.
+    pub moves: Vec<MovedLesson>,
     /// The checker's verdict on the timetable after the move.
     #[serde(skip)]
     pub report: Report,
@@ -701,9 +776,23 @@ impl MoveVerdict {
             allowed: false,
             reasons,
             warnings: Vec::new(),
+            moves: Vec::new(),
             report: Report { hard_violations: 0, soft_units: 0, violations: Vec::new() },
         }
     }
+}
+
+/// A lesson a move by hand takes elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MovedLesson {
+    /// [`Instance::keys`] entry (the same in every school's instance).
+    pub key: String,
+    /// Roster id of the school whose week the lesson is in.
+    pub school: String,
+    /// Day (0-based).
+    pub day: u16,
+    /// Period of that school's bells (0-based).
+    pub period: u16,
 }
 
 /// One placement as stored: the activity's key, the day and period of the instance's grid, the
@@ -741,7 +830,7 @@ mod tests {
         let moves = AtomicU64::new(0);
         let stop = || moves.fetch_add(1, Ordering::Relaxed) > 20_000_000;
         let cfg = SolveConfig { max_iterations: Some(400_000), ..cfg };
-        let s = solve(&inst.problem, &cfg, &Control { stop: &stop, on_feasible: &|| {} }).unwrap();
+        let s = solve(&inst.problem, &cfg, &Control { stop: &stop, on_best: &|_| {} }).unwrap();
         assert!(s.hard_ok(), "{:?}", s.report.violations.iter().filter(|v| v.hard).take(5).collect::<Vec<_>>());
         s.timetable
     }
@@ -822,9 +911,69 @@ mod tests {
         // Back to its own place is always allowed.
         let (d, q) = inst.day_period(tt.placements[a].start.unwrap());
         assert!(inst.check_move(&tt, a, d, q).allowed);
-        // A shared lesson is not moved alone.
-        let s = inst.shared.iter().position(Option::is_some).unwrap();
-        assert!(!inst.check_move(&tt, s, 0, 0).allowed);
+    }
+
+    #[test]
+    fn a_shared_lesson_moves_with_its_partner_side_to_the_same_real_time() {
+        let roster = roster();
+        let lead = plan_from_roster(&roster, &roster.school_groups[0].lead_school_id).unwrap();
+        let inst = Instance::from_plan(&lead).unwrap();
+        let tt = solve_plan(&inst, &HashMap::new());
+        let s = (0..inst.keys.len()).find(|&i| inst.shared[i].as_ref().is_some_and(|m| m.lead)).unwrap();
+        // The partner school solved second, around the lead's side of its shared lessons.
+        let partner_id = inst.schools[inst.school_of[s + 1]].id.clone();
+        let pinst = Instance::from_plan(&plan_from_roster(&roster, &partner_id).unwrap()).unwrap();
+        let fixed: HashMap<String, (u16, u16)> = inst
+            .to_stored(&tt, &vec![false; inst.keys.len()])
+            .into_iter()
+            .filter(|p| p.key.starts_with("shared/") && p.key.ends_with("/lead"))
+            .map(|p| (p.key, (p.day, p.period)))
+            .collect();
+        let ptt = solve_plan(&pinst, &fixed);
+        // Every start of the lead side where the move is allowed takes the partner along.
+        let mut in_both = 0;
+        for day in 0..5 {
+            for period in 0..6 {
+                let v = inst.check_move(&tt, s, day, period);
+                if !v.allowed {
+                    continue;
+                }
+                let own = MovedLesson { key: inst.keys[s].clone(), school: inst.schools[0].id.clone(), day, period };
+                assert_eq!(v.moves[0], own);
+                assert!(v.moves.len() >= 2, "{v:?}");
+                let lead_clock = inst.clock_of(s, inst.slot(day, period)).unwrap();
+                for m in &v.moves[1..] {
+                    let b = inst.keys.iter().position(|k| *k == m.key).unwrap();
+                    assert_eq!(m.school, partner_id, "the partner side is in the partner school");
+                    assert_eq!(m.day, day);
+                    let clock = inst.clock_of(b, inst.slot(m.day, m.period)).unwrap();
+                    assert!(lead_clock.1.min(clock.1) > lead_clock.0.max(clock.0), "{lead_clock:?} vs {clock:?}");
+                }
+                // The partner school's own timetable checks the same places by key: its class may
+                // be busy there, which only its own instance knows.
+                let places: Vec<(usize, u16, u16)> = v
+                    .moves
+                    .iter()
+                    .filter_map(|m| Some((pinst.keys.iter().position(|k| *k == m.key)?, m.day, m.period)))
+                    .collect();
+                assert_eq!(places.len(), v.moves.len(), "both sides are in the partner's instance too");
+                let pv = pinst.check_moves(&ptt, &places);
+                if pv.allowed {
+                    in_both += 1;
+                } else {
+                    assert!(pv.reasons.iter().all(|r| r.contains("已有别的课") || r.contains("已被占用")), "{pv:?}");
+                }
+            }
+        }
+        assert!(in_both > 0, "some period takes the shared lesson in both schools");
+        // A class that already has a lesson then refuses it, naming the class.
+        let atom = inst.problem.activities[s].atoms[0];
+        let busy = (0..inst.keys.len())
+            .find(|&i| i != s && inst.shared[i].is_none() && inst.problem.activities[i].atoms.contains(&atom))
+            .unwrap();
+        let (d, q) = inst.day_period(tt.placements[busy].start.unwrap());
+        let v = inst.check_move(&tt, s, d, q);
+        assert!(!v.allowed && v.reasons.iter().any(|r| r.contains("已有别的课")), "{v:?}");
     }
 
     #[test]

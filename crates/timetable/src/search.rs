@@ -1162,7 +1162,9 @@ pub(crate) struct RunControl<'s> {
     pub seed: u64,
     pub max_iterations: Option<u64>,
     pub stop: &'s (dyn Fn() -> bool + Sync),
-    pub on_feasible: &'s (dyn Fn() + Sync),
+    /// Called with the soft penalty (units) of each new best timetable meeting every hard
+    /// constraint: the first call is the first feasible timetable.
+    pub on_best: &'s (dyn Fn(i64) + Sync),
     /// Activities placed in advance (e.g. pinned by hand): (activity, domain index).
     pub fixed: &'s [Option<usize>],
 }
@@ -1176,13 +1178,17 @@ struct Best {
 }
 
 impl Best {
-    fn offer(&mut self, st: &State<'_>) {
+    /// Keeps `st` if it is better; reports a new best feasible timetable to `ctl`.
+    fn offer(&mut self, st: &State<'_>, ctl: &RunControl<'_>) {
         if (st.hard, st.soft) < (self.hard, self.soft) {
             self.hard = st.hard;
             self.soft = st.soft;
             self.start.clone_from(&st.start);
             self.kidx.clone_from(&st.kidx);
             self.room.clone_from(&st.room);
+            if st.hard == 0 {
+                (ctl.on_best)(st.soft);
+            }
         }
     }
 }
@@ -1222,9 +1228,8 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
     }
     let mut best =
         Best { hard: st.hard, soft: st.soft, start: st.start.clone(), kidx: st.kidx.clone(), room: st.room.clone() };
-    let mut feasible = st.hard == 0;
-    if feasible {
-        (ctl.on_feasible)();
+    if st.hard == 0 {
+        (ctl.on_best)(st.soft);
     }
     let movable: Vec<usize> = (0..c.n).filter(|&a| ctl.fixed.get(a).copied().flatten().is_none()).collect();
 
@@ -1443,7 +1448,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
         } else {
             since_best += 1;
         }
-        best.offer(&st);
+        best.offer(&st, ctl);
         if since_best >= exchange_after {
             // Long without a new best: try exchanging two periods (or two days) for the whole
             // week. That moves every lesson at once, which no sequence of single moves reaches
@@ -1453,12 +1458,8 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             if !exchange_periods_or_days(&mut st, &movable, &mut saved, &mut movers) {
                 exchange_after = exchange_after.saturating_mul(2);
             }
-            best.offer(&st);
+            best.offer(&st, ctl);
             since_best = 0;
-        }
-        if st.hard == 0 && !feasible {
-            feasible = true;
-            (ctl.on_feasible)();
         }
     }
 
@@ -1489,7 +1490,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                 history[v] = f;
             }
             if accepted_move && f < before {
-                best.offer(&st);
+                best.offer(&st, ctl);
             }
             if f == 0 {
                 break;
@@ -2118,7 +2119,7 @@ mod tests {
         for seed in 1..=8 {
             let r = run(
                 &c,
-                &RunControl { seed, max_iterations: Some(5_000), stop: &never, on_feasible: &|| {}, fixed: &fixed },
+                &RunControl { seed, max_iterations: Some(5_000), stop: &never, on_best: &|_| {}, fixed: &fixed },
             );
             let tt = crate::model::Timetable {
                 placements: r

@@ -1,8 +1,6 @@
 //! The public solver: runs independent seeded searches on both cores, keeps the better result,
 //! verifies it with the independent checker, and explains infeasible instances.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use serde::Serialize;
 
 use crate::check::{Report, check};
@@ -34,8 +32,11 @@ impl Default for SolveConfig {
 pub struct Control<'a> {
     /// Polled often; return true to stop and get the best timetable so far.
     pub stop: &'a (dyn Fn() -> bool + Sync),
-    /// Called (from a search thread) the first time a search meets every hard constraint.
-    pub on_feasible: &'a (dyn Fn() + Sync),
+    /// Called (from a search thread) with the soft penalty each time a search finds a timetable
+    /// meeting every hard constraint that is better than its own previous best; the first call
+    /// is the first feasible timetable. Several searches run at once, so the penalties reported
+    /// need not decrease from one call to the next.
+    pub on_best: &'a (dyn Fn(f64) + Sync),
 }
 
 impl std::fmt::Debug for Control<'_> {
@@ -116,12 +117,7 @@ pub fn solve(p: &Problem, cfg: &SolveConfig, control: &Control<'_>) -> Result<So
     let c = Compiled::new(p);
     let fixed = pins(&c, p, &cfg.pinned)?;
     let threads = cfg.threads.max(1);
-    let reported = AtomicBool::new(false);
-    let on_feasible = || {
-        if !reported.swap(true, Ordering::SeqCst) {
-            (control.on_feasible)();
-        }
-    };
+    let on_best = |units: i64| (control.on_best)(penalty_units_to_f64(units.max(0) as u64));
     let seeds: Vec<u64> =
         (0..threads as u64).map(|t| cfg.seed.wrapping_add(t.wrapping_mul(0x9E37_79B9_7F4A_7C15))).collect();
     let results: Vec<RunResult> = if threads == 1 {
@@ -131,7 +127,7 @@ pub fn solve(p: &Problem, cfg: &SolveConfig, control: &Control<'_>) -> Result<So
                 seed: seeds[0],
                 max_iterations: cfg.max_iterations,
                 stop: control.stop,
-                on_feasible: &on_feasible,
+                on_best: &on_best,
                 fixed: &fixed,
             },
         )]
@@ -140,10 +136,10 @@ pub fn solve(p: &Problem, cfg: &SolveConfig, control: &Control<'_>) -> Result<So
             let handles: Vec<_> = seeds
                 .iter()
                 .map(|&seed| {
-                    let (c, fixed, on_feasible) = (&c, &fixed, &on_feasible);
+                    let (c, fixed, on_best) = (&c, &fixed, &on_best);
                     let stop = control.stop;
                     let max_iterations = cfg.max_iterations;
-                    scope.spawn(move || run(c, &RunControl { seed, max_iterations, stop, on_feasible, fixed }))
+                    scope.spawn(move || run(c, &RunControl { seed, max_iterations, stop, on_best, fixed }))
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -221,7 +217,7 @@ pub fn explain_infeasible(
                 seed: cfg.seed,
                 max_iterations: Some(cfg.iterations_per_test),
                 stop,
-                on_feasible: &|| {},
+                on_best: &|_| {},
                 fixed: &none,
             },
         );

@@ -18,7 +18,7 @@ fn never() -> bool {
 }
 
 fn control<'a>(stop: &'a (dyn Fn() -> bool + Sync)) -> Control<'a> {
-    Control { stop, on_feasible: &|| {} }
+    Control { stop, on_best: &|_| {} }
 }
 
 /// A tiny deterministic generator for test data.

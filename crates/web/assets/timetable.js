@@ -59,10 +59,16 @@
       const s = await response.json();
       if (bar) bar.value = s.percent;
       if (stage) {
-        stage.textContent = (s.feasible ? root.dataset.msgFeasible : root.dataset.msgSolving) +
-          ' ' + Math.round(s.seconds) + ' / ' + Math.round(s.limit) + ' s (' + s.percent + '%)';
+        if (s.queued) {
+          stage.textContent = root.dataset.msgQueued + ' ' + s.ahead;
+        } else {
+          let text = s.stopping ? root.dataset.msgStopping : (s.feasible ? root.dataset.msgFeasible : root.dataset.msgSolving);
+          text += ' ' + Math.round(s.seconds) + ' / ' + Math.round(s.limit) + ' s (' + s.percent + '%)';
+          if (s.feasible && s.soft_penalty !== null) text += ' · ' + root.dataset.msgBest + ' ' + s.soft_penalty.toFixed(2);
+          stage.textContent = text;
+        }
       }
-      if (s.running) setTimeout(poll, 500);
+      if (s.running || s.queued) setTimeout(poll, 500);
       else location.reload();
     } catch (_) {
       setTimeout(poll, 1500);
@@ -105,8 +111,8 @@
         });
         if (reply.ok && reply.json.allowed) {
           const warnings = reply.json.warnings || [];
-          if (warnings.length) reloadWith(root.dataset.msgWarning, false, warnings);
-          else reloadWith(root.dataset.msgDone, false, []);
+          const notes = reply.json.notes || [];
+          reloadWith(warnings.length ? root.dataset.msgWarning : root.dataset.msgDone, false, notes.concat(warnings));
         } else {
           say(root.dataset.msgRefused, true, reply.json.reasons || [String(reply.status)]);
           message.id = 'tt-message';

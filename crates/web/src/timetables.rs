@@ -1,13 +1,14 @@
 //! School timetables in the platform: loading a school's stored instance and timetable, deriving
-//! the instance from the roster, and the solve job (one at a time, on the blocking pool, stopped
-//! by its time limit) whose status the page polls. The school's timetabling conditions (排课条件)
+//! the instance from the roster, and the solve jobs (one at a time, in the order asked, on the
+//! blocking pool; each ends at its time limit, when its soft penalty settles, or when stopped)
+//! whose status the page polls. The school's timetabling conditions (排课条件)
 //! are applied every time the instance is derived.
 //!
 //! The rules live in `timetable` (the model, the solver, the independent checker, the platform's
 //! instance and move check); this module only reads and writes the store and owns the clock.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -17,7 +18,7 @@ use std::{
 
 use chrono::{Datelike, Utc};
 use serde::Serialize;
-use store::{Store, StoredTimetable, TimetableFigures, TimetableSource};
+use store::{PlacementsWrite, Store, StoredTimetable, TimetableFigures, TimetableSource};
 use timetable::{
     Control, ExplainConfig, Timetable, explain_infeasible,
     platform::{Instance, SchoolPlan, StoredPlacement, Term, plan_from_roster, settings::Settings, term_of},
@@ -195,28 +196,54 @@ pub(crate) async fn save(
     figures: &TimetableFigures,
     by: &str,
 ) -> Result<Option<i64>, WebError> {
-    let placements = loaded.instance.to_stored(tt, pinned);
-    let json = serde_json::to_string(&placements).map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(store
-        .save_timetable_placements(
-            &loaded.stored.school_id,
-            &loaded.stored.term,
-            loaded.stored.version,
-            &json,
-            figures,
-            by,
-            Utc::now(),
-        )
-        .await?)
+    let json = placements_json(loaded, tt, pinned)?;
+    let write = placements_write(loaded, &json, figures);
+    Ok(store.save_timetable_placements(&[write], by, Utc::now()).await?.and_then(|v| v.first().copied()))
 }
 
-/// Where the solve job stands, as the page polls it.
+/// A timetable's placements as the store keeps them.
+pub(crate) fn placements_json(loaded: &Loaded, tt: &Timetable, pinned: &[bool]) -> Result<String, WebError> {
+    serde_json::to_string(&loaded.instance.to_stored(tt, pinned)).map_err(|e| WebError::Internal(e.to_string()))
+}
+
+/// The store write of `json` over `loaded`, guarded by the version it was read at.
+pub(crate) fn placements_write<'a>(
+    loaded: &'a Loaded,
+    json: &'a str,
+    figures: &'a TimetableFigures,
+) -> PlacementsWrite<'a> {
+    PlacementsWrite {
+        school_id: &loaded.stored.school_id,
+        term: &loaded.stored.term,
+        expected_version: loaded.stored.version,
+        placements: json,
+        figures,
+    }
+}
+
+/// Why a solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Ended {
+    /// The time limit was reached.
+    Limit,
+    /// A feasible timetable's soft penalty stopped falling (or reached zero) before the limit.
+    Settled,
+    /// The 教务 stopped it; the best timetable so far was kept.
+    Stopped,
+}
+
+/// Where a school's solve job stands, as the page polls it.
 #[derive(Debug, Clone, Default, Serialize)]
 pub(crate) struct JobStatus {
-    /// A solve is running (for this school).
+    /// Waiting for the solves asked for earlier to finish.
+    pub queued: bool,
+    /// Solves that will run before this one (while queued).
+    pub ahead: usize,
+    /// The solve is running.
     pub running: bool,
-    /// A solve for another school is running: this school must wait.
-    pub busy_elsewhere: bool,
+    /// A stop was asked for; the solve ends with the best timetable so far.
+    pub stopping: bool,
     /// A finished solve's result is available.
     pub finished: bool,
     /// Share of the time limit used, 0–100.
@@ -227,12 +254,16 @@ pub(crate) struct JobStatus {
     pub limit: f64,
     /// A timetable meeting every hard constraint has been found.
     pub feasible: bool,
+    /// The best soft penalty found so far (while running) or the result's.
+    pub soft_penalty: Option<f64>,
     /// The result: every hard constraint holds.
     pub hard_ok: Option<bool>,
-    /// The result's soft penalty.
-    pub soft_penalty: Option<f64>,
+    /// Why the solve ended.
+    pub ended: Option<Ended>,
     /// The timetable was stored.
     pub saved: bool,
+    /// The solve was taken off the queue before it started.
+    pub cancelled: bool,
     /// Why there is no timetable (the minimal conflicting set, in a 教务's words).
     pub reasons: Vec<String>,
     /// Things the 教务 should know (pins that had to be dropped).
@@ -241,71 +272,171 @@ pub(crate) struct JobStatus {
     pub error: Option<String>,
 }
 
-#[derive(Default)]
-struct Job {
-    school_id: Option<String>,
-    started: Option<Instant>,
-    status: JobStatus,
-    feasible: Arc<AtomicBool>,
+/// How long a feasible timetable's soft penalty may stay unimproved before the solve ends early:
+/// a fifth of the limit, at least two seconds. The 教务 sets the limit for the hard part; waiting
+/// the full limit for improvements that stopped coming only makes them wait.
+pub(crate) fn settle_after(limit: Duration) -> Duration {
+    (limit / 5).max(Duration::from_secs(2))
 }
 
-/// The one solve job of the server (2 cores: one solve at a time uses both).
+/// What a running solve shares with the page and its stop rule.
+#[derive(Debug, Default)]
+struct Progress {
+    stop_asked: AtomicBool,
+    /// The best feasible soft penalty so far and when (since the start) it was found.
+    best: Mutex<Option<(f64, Duration)>>,
+}
+
+impl Progress {
+    fn offer(&self, soft: f64, at: Duration) {
+        let mut best = self.best.lock().unwrap_or_else(|e| e.into_inner());
+        if best.is_none_or(|(b, _)| soft < b) {
+            *best = Some((soft, at));
+        }
+    }
+
+    fn best(&self) -> Option<(f64, Duration)> {
+        *self.best.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether to end the solve `now` (since its start), and why.
+    fn ending(&self, now: Duration, limit: Duration) -> Option<Ended> {
+        if self.stop_asked.load(Ordering::Relaxed) {
+            return Some(Ended::Stopped);
+        }
+        if now >= limit {
+            return Some(Ended::Limit);
+        }
+        match self.best() {
+            Some((soft, at)) if soft <= 0.0 || now.saturating_sub(at) >= settle_after(limit) => Some(Ended::Settled),
+            _ => None,
+        }
+    }
+}
+
+struct Job {
+    started: Option<Instant>,
+    status: JobStatus,
+    progress: Arc<Progress>,
+    term: String,
+    seconds: u32,
+    by: String,
+}
+
+#[derive(Default)]
+struct Jobs {
+    by_school: HashMap<String, Job>,
+    /// Schools waiting, in the order they asked.
+    line: VecDeque<String>,
+    /// A worker is taking jobs off the line.
+    working: bool,
+}
+
+/// The server's solve jobs: one school's solve runs at a time (it uses both cores of a small
+/// server); the others wait in line in the order they were asked for.
 #[derive(Default)]
 pub(crate) struct Timetables {
-    job: Mutex<Job>,
+    jobs: Mutex<Jobs>,
 }
 
 impl Timetables {
-    /// The job's status as seen from `school_id`'s page.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `school_id`'s job as its page sees it.
     pub fn status(&self, school_id: &str) -> JobStatus {
-        let job = self.job.lock().unwrap_or_else(|e| e.into_inner());
-        if job.school_id.as_deref() != Some(school_id) {
-            return JobStatus { busy_elsewhere: job.status.running, ..JobStatus::default() };
-        }
+        let jobs = self.lock();
+        let Some(job) = jobs.by_school.get(school_id) else { return JobStatus::default() };
         let mut status = job.status.clone();
+        if status.queued {
+            let waiting = jobs.line.iter().position(|s| s == school_id).unwrap_or_default();
+            let running = jobs.by_school.values().filter(|j| j.status.running).count();
+            status.ahead = waiting + running;
+        }
         if status.running
             && let Some(started) = job.started
         {
             status.seconds = started.elapsed().as_secs_f64();
             status.percent = ((status.seconds / status.limit.max(0.001)) * 100.0).clamp(0.0, 99.0) as u32;
-            status.feasible = job.feasible.load(Ordering::Relaxed);
+            let best = job.progress.best();
+            status.feasible = best.is_some();
+            status.soft_penalty = best.map(|(soft, _)| soft);
+            status.stopping = job.progress.stop_asked.load(Ordering::Relaxed);
         }
         status
     }
 
-    /// Starts solving `school_id`'s timetable; false when a solve is already running.
+    /// Puts `school_id`'s solve in line; false when it is already waiting or running.
     pub fn start(app: Arc<App>, school_id: String, term: String, seconds: u32, by: String) -> bool {
-        let feasible = Arc::new(AtomicBool::new(false));
-        {
-            let mut job = app.timetables.job.lock().unwrap_or_else(|e| e.into_inner());
-            if job.status.running {
+        let spawn_worker = {
+            let mut jobs = app.timetables.lock();
+            if jobs.by_school.get(&school_id).is_some_and(|j| j.status.queued || j.status.running) {
                 return false;
             }
-            *job = Job {
-                school_id: Some(school_id.clone()),
-                started: Some(Instant::now()),
-                status: JobStatus { running: true, limit: f64::from(seconds), ..JobStatus::default() },
-                feasible: feasible.clone(),
-            };
+            let status = JobStatus { queued: true, limit: f64::from(seconds), ..JobStatus::default() };
+            let job = Job { started: None, status, progress: Arc::default(), term, seconds, by };
+            jobs.by_school.insert(school_id.clone(), job);
+            jobs.line.push_back(school_id);
+            !std::mem::replace(&mut jobs.working, true)
+        };
+        if spawn_worker {
+            tokio::spawn(work_through_line(app));
         }
-        tokio::spawn(async move {
-            let result = run(&app, &school_id, &term, seconds, &by, feasible).await;
-            let mut job = app.timetables.job.lock().unwrap_or_else(|e| e.into_inner());
-            let elapsed = job.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or_default();
-            job.status = match result {
-                Ok(status) => status,
-                Err(e) => {
-                    tracing::error!(error = %e, school = %school_id, "timetable solve failed");
-                    JobStatus { error: Some(e.to_string()), ..JobStatus::default() }
-                }
-            };
-            job.status.running = false;
-            job.status.finished = true;
-            job.status.percent = 100;
-            job.status.seconds = elapsed;
-            job.status.limit = f64::from(seconds);
-        });
         true
+    }
+
+    /// Stops `school_id`'s solve: a waiting one leaves the line, a running one ends with the best
+    /// timetable found so far. False when there is nothing to stop.
+    pub fn stop(&self, school_id: &str) -> bool {
+        let mut jobs = self.lock();
+        let Jobs { by_school, line, .. } = &mut *jobs;
+        let Some(job) = by_school.get_mut(school_id) else { return false };
+        if job.status.queued {
+            line.retain(|s| s != school_id);
+            job.status = JobStatus { finished: true, cancelled: true, limit: job.status.limit, ..JobStatus::default() };
+            true
+        } else if job.status.running {
+            job.progress.stop_asked.store(true, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Runs the waiting solves one after another until the line is empty.
+async fn work_through_line(app: Arc<App>) {
+    loop {
+        let next = {
+            let mut jobs = app.timetables.lock();
+            let Some(school_id) = jobs.line.pop_front() else {
+                jobs.working = false;
+                return;
+            };
+            // A school leaves the line only with its job (`stop`), so the job is there.
+            let Some(job) = jobs.by_school.get_mut(&school_id) else { continue };
+            job.started = Some(Instant::now());
+            job.status.queued = false;
+            job.status.running = true;
+            (school_id, job.term.clone(), job.seconds, job.by.clone(), job.progress.clone())
+        };
+        let (school_id, term, seconds, by, progress) = next;
+        let result = run(&app, &school_id, &term, seconds, &by, progress).await;
+        let mut jobs = app.timetables.lock();
+        let Some(job) = jobs.by_school.get_mut(&school_id) else { continue };
+        let elapsed = job.started.map(|s| s.elapsed().as_secs_f64()).unwrap_or_default();
+        job.status = match result {
+            Ok(status) => status,
+            Err(e) => {
+                tracing::error!(error = %e, school = %school_id, "timetable solve failed");
+                JobStatus { error: Some(e.to_string()), ..JobStatus::default() }
+            }
+        };
+        job.status.finished = true;
+        job.status.percent = 100;
+        job.status.seconds = elapsed;
+        job.status.limit = f64::from(seconds);
     }
 }
 
@@ -317,7 +448,7 @@ async fn run(
     term: &str,
     seconds: u32,
     by: &str,
-    feasible: Arc<AtomicBool>,
+    progress: Arc<Progress>,
 ) -> Result<JobStatus, WebError> {
     let store = &*app.store;
     let name = school_name(store, school_id).await?;
@@ -331,11 +462,20 @@ async fn run(
     let limit = Duration::from_secs(u64::from(seconds));
     let solved = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        let stop = || started.elapsed() >= limit;
-        let on_feasible = || feasible.store(true, Ordering::Relaxed);
-        let solution = solve(&problem, &cfg, &Control { stop: &stop, on_feasible: &on_feasible })?;
+        let ended = Mutex::new(Ended::Limit);
+        let stop = || match progress.ending(started.elapsed(), limit) {
+            Some(why) => {
+                *ended.lock().unwrap_or_else(|e| e.into_inner()) = why;
+                true
+            }
+            None => false,
+        };
+        let on_best = |soft: f64| progress.offer(soft, started.elapsed());
+        let solution = solve(&problem, &cfg, &Control { stop: &stop, on_best: &on_best })?;
         let seconds = started.elapsed().as_secs_f64();
-        let explanation = if solution.hard_ok() {
+        let ended = ended.into_inner().unwrap_or_else(|e| e.into_inner());
+        // A 教务 who stopped the solve gets the violations left instead of a further search.
+        let explanation = if solution.hard_ok() || ended == Ended::Stopped {
             None
         } else {
             // The search for the conflicting set gets a budget of its own, at most the limit.
@@ -344,13 +484,14 @@ async fn run(
             let stop = || explain_started.elapsed() >= explain_limit;
             explain_infeasible(&problem, &ExplainConfig::default(), &stop)?
         };
-        Ok::<_, timetable::TimetableError>((solution, seconds, explanation))
+        Ok::<_, timetable::TimetableError>((solution, seconds, explanation, ended))
     })
     .await
     .map_err(|e| WebError::Internal(format!("solve task: {e}")))?
     .map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let (solution, seconds, explanation) = solved;
+    let (solution, seconds, explanation, ended) = solved;
     let mut status = JobStatus {
+        ended: Some(ended),
         feasible: solution.hard_ok(),
         hard_ok: Some(solution.hard_ok()),
         soft_penalty: Some(solution.soft_penalty()),
@@ -378,4 +519,44 @@ async fn run(
         };
     }
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMIT: Duration = Duration::from_secs(60);
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn a_solve_without_a_feasible_timetable_runs_to_its_limit() {
+        let p = Progress::default();
+        assert_eq!(p.ending(secs(59), LIMIT), None);
+        assert_eq!(p.ending(LIMIT, LIMIT), Some(Ended::Limit));
+    }
+
+    #[test]
+    fn a_feasible_solve_ends_once_its_penalty_stops_falling() {
+        let p = Progress::default();
+        p.offer(5.0, secs(1));
+        p.offer(3.0, secs(4));
+        // A worse timetable from the other search does not count as progress.
+        p.offer(4.0, secs(10));
+        assert_eq!(settle_after(LIMIT), secs(12));
+        assert_eq!(p.ending(secs(15), LIMIT), None);
+        assert_eq!(p.ending(secs(16), LIMIT), Some(Ended::Settled));
+        assert_eq!(settle_after(secs(3)), secs(2), "short limits still wait two seconds");
+    }
+
+    #[test]
+    fn a_penalty_of_zero_ends_at_once_and_a_stop_wins() {
+        let p = Progress::default();
+        p.offer(0.0, secs(1));
+        assert_eq!(p.ending(secs(1), LIMIT), Some(Ended::Settled));
+        p.stop_asked.store(true, Ordering::Relaxed);
+        assert_eq!(p.ending(secs(1), LIMIT), Some(Ended::Stopped));
+    }
 }

@@ -130,16 +130,16 @@ pub fn solve(args: SolveArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let on_feasible = {
+    let on_best = {
         let feasible_at = feasible_at.clone();
-        move || {
+        move |_soft: f64| {
             if let Ok(mut g) = feasible_at.lock() {
                 g.get_or_insert(solve_start.elapsed());
             }
         }
     };
     let cfg = SolveConfig { seed: args.seed, threads: args.threads.max(1), ..SolveConfig::default() };
-    let solution = timetable::solve(p, &cfg, &Control { stop: &stop, on_feasible: &on_feasible })?;
+    let solution = timetable::solve(p, &cfg, &Control { stop: &stop, on_best: &on_best })?;
     let seconds = solve_start.elapsed().as_secs_f64();
     let to_feasible = if solution.hard_ok() {
         feasible_at.lock().ok().and_then(|g| *g).map(|d| d.as_secs_f64()).or(Some(seconds))

@@ -169,6 +169,7 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         .add(M::GET, "/schools/{id}/timetable/status", tt_view, false, get(timetables::status))
         .add(M::GET, "/schools/{id}/timetable/export/{format}", tt_view, false, get(timetables::export))
         .add(M::POST, "/schools/{id}/timetable/solve", tt_manage, false, post(timetables::solve))
+        .add(M::POST, "/schools/{id}/timetable/stop", tt_manage, false, post(timetables::stop))
         .add(M::POST, "/schools/{id}/timetable/derive", tt_manage, false, post(timetables::derive))
         .add(M::POST, "/schools/{id}/timetable/move", tt_manage, false, post(timetables::move_lesson))
         .add(M::POST, "/schools/{id}/timetable/pin", tt_manage, false, post(timetables::pin))

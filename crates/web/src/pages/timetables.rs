@@ -18,7 +18,7 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use domain::access::{Action, ResourceKind, Target, decide};
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Deserialize;
-use store::TimetableSource;
+use store::{TimetableFigures, TimetableSource};
 use timetable::platform::{Instance, clock};
 
 use super::homework::local_time;
@@ -27,7 +27,7 @@ use crate::{
     guard::see_other,
     i18n::timetable::TimetableMessages,
     pages::{Chrome, Nav, Page},
-    timetables::{self, JobStatus, Loaded},
+    timetables::{self, Ended, JobStatus, Loaded},
 };
 
 /// Which resource's week a grid shows.
@@ -427,7 +427,16 @@ pub(crate) async fn solve(
     let started =
         timetables::Timetables::start(app.clone(), id.clone(), term.id, seconds, principal.account.id.clone());
     if !started {
-        return Ok((StatusCode::CONFLICT, Json(serde_json::json!({ "error": "busy" }))).into_response());
+        return Ok((StatusCode::CONFLICT, Json(serde_json::json!({ "error": "already solving" }))).into_response());
+    }
+    Ok(see_other(&format!("/schools/{id}/timetable")))
+}
+
+/// `POST /schools/{id}/timetable/stop`: takes the school's solve off the queue, or ends the
+/// running one with the best timetable found so far.
+pub(crate) async fn stop(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<Response, WebError> {
+    if !app.timetables.stop(&id) {
+        return Ok((StatusCode::CONFLICT, Json(serde_json::json!({ "error": "not running" }))).into_response());
     }
     Ok(see_other(&format!("/schools/{id}/timetable")))
 }
@@ -477,7 +486,9 @@ async fn load_for_edit(app: &App, id: &str, version: i64) -> Result<Result<Loade
 }
 
 /// `POST /schools/{id}/timetable/move`: checks a move by hand with the independent checker and
-/// applies it unless it breaks a hard requirement; answers with the reasons and warnings.
+/// applies it unless it breaks a hard requirement; answers with the reasons and warnings. A shared
+/// lesson moves in every school that holds it, checked in each school's own timetable and written
+/// together, so it needs the right to manage each of those schools.
 pub(crate) async fn move_lesson(
     ctx: RequestContext,
     State(app): State<Arc<App>>,
@@ -485,6 +496,7 @@ pub(crate) async fn move_lesson(
     Form(form): Form<MoveForm>,
 ) -> Result<Response, WebError> {
     let principal = ctx.principal()?;
+    let t = ctx.lang.messages().tt;
     let loaded = match load_for_edit(&app, &id, form.version).await? {
         Ok(l) => l,
         Err(r) => return Ok(r),
@@ -492,28 +504,97 @@ pub(crate) async fn move_lesson(
     let Some(a) = loaded.activity(&form.key) else { return Err(WebError::NotFound) };
     let verdict = loaded.instance.check_move(&loaded.tt, a, form.day, form.period);
     if !verdict.allowed {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({ "allowed": false, "reasons": verdict.reasons, "warnings": verdict.warnings })),
-        )
-            .into_response());
+        return Ok(refused(&verdict.reasons, &verdict.warnings));
     }
-    let mut tt = loaded.tt.clone();
-    tt.placements[a].start = Some(loaded.instance.slot(form.day, form.period));
-    // The last solve's time and moves stay with the timetable; the verdict is the checker's now.
-    let (seconds, iterations) =
-        loaded.stored.figures.as_ref().map_or((0.0, 0), |f| (f.seconds, f.iterations.max(0) as u64));
-    let figures = timetables::figures(&loaded.instance, &tt, seconds, iterations);
-    let Some(version) =
-        timetables::save(&*app.store, &loaded, &tt, &loaded.pinned, &figures, &principal.account.id).await?
-    else {
+    let mut warnings = verdict.warnings.clone();
+    let mut reasons = Vec::new();
+    // The other schools the move reaches (a shared lesson's partners) that have a timetable.
+    let mut others: Vec<(Loaded, Vec<Place>)> = Vec::new();
+    let mut schools: Vec<&str> = verdict.moves.iter().map(|m| m.school.as_str()).filter(|s| *s != id).collect();
+    schools.sort_unstable();
+    schools.dedup();
+    for school in schools {
+        let name = timetables::school_name(&*app.store, school).await?;
+        if !may_manage(&app, &ctx, school).await? {
+            reasons.push(t.shared_needs_manage.replace("{}", &name));
+            continue;
+        }
+        // A partner without a timetable yet follows the new time when it solves.
+        let Some(other) = timetables::load(&*app.store, school, &name, &loaded.stored.term).await? else { continue };
+        if other.stored.placements.is_none() {
+            continue;
+        }
+        let places: Vec<Place> =
+            verdict.moves.iter().filter_map(|m| Some((other.activity(&m.key)?, m.day, m.period))).collect();
+        let v = other.instance.check_moves(&other.tt, &places);
+        reasons.extend(v.reasons.iter().map(|r| format!("{name}：{r}")));
+        warnings.extend(v.warnings.iter().map(|w| format!("{name}：{w}")));
+        others.push((other, places));
+    }
+    if !reasons.is_empty() {
+        return Ok(refused(&reasons, &warnings));
+    }
+
+    // Every school's new placements, written together under the versions read.
+    let own: Vec<Place> =
+        verdict.moves.iter().filter_map(|m| Some((loaded.activity(&m.key)?, m.day, m.period))).collect();
+    let mut changed = vec![moved_timetable(&loaded, &own)?];
+    for (other, places) in &others {
+        changed.push(moved_timetable(other, places)?);
+    }
+    let writes: Vec<_> = changed.iter().map(|(l, json, f)| timetables::placements_write(l, json, f)).collect();
+    let Some(versions) = app.store.save_timetable_placements(&writes, &principal.account.id, Utc::now()).await? else {
         return Ok(conflict(STALE));
     };
+    // Where the shared lesson's other sides went, in their schools' own bell times.
+    let notes: Vec<String> = verdict.moves[1..]
+        .iter()
+        .filter_map(|m| {
+            let (inst, b) = (&loaded.instance, loaded.activity(&m.key)?);
+            let school = &inst.schools[inst.school_of[b]].name;
+            Some(format!("{} {school} {}", t.shared_moved, when(inst, b, inst.slot(m.day, m.period))))
+        })
+        .collect();
+    let figures = &changed[0].2;
     Ok(Json(serde_json::json!({
-        "allowed": true, "reasons": [], "warnings": verdict.warnings, "version": version,
+        "allowed": true, "reasons": [], "warnings": warnings, "notes": notes, "version": versions[0],
         "hard_ok": figures.hard_ok, "soft_penalty": figures.soft_penalty,
     }))
     .into_response())
+}
+
+/// A refused move: what it would break, and the wishes it would break besides.
+fn refused(reasons: &[String], warnings: &[String]) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(serde_json::json!({ "allowed": false, "reasons": reasons, "warnings": warnings })),
+    )
+        .into_response()
+}
+
+/// A lesson's new place on an instance's grid: (activity, day, period).
+type Place = (usize, u16, u16);
+
+/// `loaded`'s timetable with lessons moved to the given places of its grid.
+fn moved_tt(loaded: &Loaded, places: &[Place]) -> timetable::Timetable {
+    let mut tt = loaded.tt.clone();
+    for &(b, day, period) in places {
+        tt.placements[b].start = Some(loaded.instance.slot(day, period));
+    }
+    tt
+}
+
+/// `loaded` with lessons moved: the placements to store and the checker's figures for them (the
+/// last solve's time and moves stay with the timetable).
+fn moved_timetable<'a>(
+    loaded: &'a Loaded,
+    places: &[Place],
+) -> Result<(&'a Loaded, String, TimetableFigures), WebError> {
+    let tt = moved_tt(loaded, places);
+    let (seconds, iterations) =
+        loaded.stored.figures.as_ref().map_or((0.0, 0), |f| (f.seconds, f.iterations.max(0) as u64));
+    let figures = timetables::figures(&loaded.instance, &tt, seconds, iterations);
+    Ok((loaded, timetables::placements_json(loaded, &tt, &loaded.pinned)?, figures))
 }
 
 #[derive(Debug, Deserialize)]
