@@ -6,16 +6,21 @@
 //! - basic: an unplaced activity, an activity running past the end of its day, a room too small,
 //!   and each extra lesson in a teacher's, student group's or room's period count 1 each;
 //! - breaks and unavailability: 1 per occupied period that falls in them;
-//! - preferred starts / slots / rooms: 1 per activity outside them;
-//! - min days between: for each pair closer than `min_days`, the missing days (plus 1 if
-//!   they share a day, must be consecutive and are not);
-//! - same starting time/day/hour: the activities outside the largest agreeing group;
+//! - preferred starts / rooms: 1 per activity outside them; preferred slots: 1 per period of an
+//!   activity outside them (as FET counts it);
+//! - min days between: for each pair closer than `min_days`, the missing days, plus 1 if they
+//!   share a day, must be consecutive and are not (FET holds that part hard whatever the weight,
+//!   so the FET import gives it a hard constraint of its own, with `min_days` 0);
+//! - same starting time/day/hour: when hard, the activities outside the largest agreeing group;
+//!   when soft, as FET, each pair of activities that disagree;
 //! - not overlapping, min gaps: 1 per offending pair; consecutive, grouped, ordered, linked: 1
 //!   (lessons with only break periods between them count as back to back, as in FET);
 //! - ends students' day: 1 if any of its student groups has a later lesson that day;
 //! - max simultaneous: the excess per selected slot; occupy max slots: the excess over the week;
 //! - resource rules, per teacher or student group: max hours daily and max gaps per day the
-//!   excess per day; min hours daily the shortfall per day; max gaps per week, max/min days and
+//!   excess per day (a soft max hours daily — per day or per real day — or max hours continuously
+//!   counts 1 per broken day or run instead, as FET weighs them; FET accepts no other shape rule
+//!   below 100 %); min hours daily the shortfall per day; max gaps per week, max/min days and
 //!   interval max days the excess over the week; max hours continuously the excess of each run;
 //!   early beginnings: 1 per period a day starts later than the second usable period, plus the
 //!   number of late-starting days over the allowance; max span per day the excess of each day's
@@ -265,8 +270,9 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 })
                 .count() as u64,
             Kind::PreferredSlots { activities, slots } => {
+                // As FET counts it: each period of an activity outside the slots.
                 let set = mark(slots, ns);
-                activities.iter().filter(|&&a| cells(a as usize).iter().any(|&x| !set[x])).count() as u64
+                activities.iter().map(|&a| cells(a as usize).iter().filter(|&&x| !set[x]).count() as u64).sum()
             }
             Kind::PreferredRooms { activities, rooms } => activities
                 .iter()
@@ -279,16 +285,12 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                         let (Some((da, sa)), Some((db, sb))) = (pos[a as usize], pos[b as usize]) else { continue };
                         // In the mornings-afternoons mode days apart are real days apart.
                         let dist = if p.half_days { (da / 2).abs_diff(db / 2) } else { da.abs_diff(db) };
-                        if dist < usize::from(*min_days) {
-                            k += (usize::from(*min_days) - dist) as u64;
-                            if dist == 0 && *consecutive_if_same_day && da != db {
+                        k += usize::from(*min_days).saturating_sub(dist) as u64;
+                        if dist == 0 && *consecutive_if_same_day {
+                            let ea = sa + usize::from(p.activities[a as usize].duration);
+                            let eb = sb + usize::from(p.activities[b as usize].duration);
+                            if da != db || (!back_to_back(da, ea, sb) && !back_to_back(da, eb, sa)) {
                                 k += 1;
-                            } else if dist == 0 && *consecutive_if_same_day {
-                                let ea = sa + usize::from(p.activities[a as usize].duration);
-                                let eb = sb + usize::from(p.activities[b as usize].duration);
-                                if !back_to_back(da, ea, sb) && !back_to_back(da, eb, sa) {
-                                    k += 1;
-                                }
                             }
                         }
                     }
@@ -296,13 +298,13 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                 k
             }
             Kind::SameStartingTime { activities } => {
-                outside_largest(activities.iter().filter_map(|&a| pos[a as usize].map(|(d, q)| d * h + q)))
+                disagreement(c.hard, activities.iter().filter_map(|&a| pos[a as usize].map(|(d, q)| d * h + q)))
             }
             Kind::SameStartingDay { activities } => {
-                outside_largest(activities.iter().filter_map(|&a| day_of(a as usize)))
+                disagreement(c.hard, activities.iter().filter_map(|&a| day_of(a as usize)))
             }
             Kind::SameStartingHour { activities } => {
-                outside_largest(activities.iter().filter_map(|&a| pos[a as usize].map(|(_, q)| q)))
+                disagreement(c.hard, activities.iter().filter_map(|&a| pos[a as usize].map(|(_, q)| q)))
             }
             Kind::NotOverlapping { activities } => {
                 let mut k = 0;
@@ -448,7 +450,7 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                     if grid.iter().all(|&c| c == 0) {
                         continue;
                     }
-                    k += rule_count(*rule, &grid, &unusable(r), nd, h);
+                    k += rule_count(*rule, c.hard, &grid, &unusable(r), nd, h);
                 }
                 k
             }
@@ -662,7 +664,7 @@ pub fn check(p: &Problem, tt: &Timetable) -> Report {
                         continue;
                     }
                     let un = unusable(r);
-                    k += rule_count(*rule, grid, &un, nd, h);
+                    k += rule_count(*rule, c.hard, grid, &un, nd, h);
                 }
                 k
             }
@@ -682,22 +684,39 @@ fn mark(slots: &[Slot], ns: usize) -> Vec<bool> {
     v
 }
 
-/// Number of values that differ from the most common value.
-fn outside_largest(values: impl Iterator<Item = usize>) -> u64 {
+/// How far a same-starting-time/day/hour group is from agreeing: when hard, the values that differ
+/// from the most common one (a slope for the search); when soft, as FET weighs it, the pairs of
+/// activities with different values.
+fn disagreement(hard: bool, values: impl Iterator<Item = usize>) -> u64 {
     let mut v: Vec<usize> = values.collect();
     v.sort_unstable();
-    let mut best = 0;
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < v.len() {
         let j = v[i..].iter().take_while(|&&x| x == v[i]).count();
-        best = best.max(j);
+        runs.push(j as u64);
         i += j;
     }
-    (v.len() - best) as u64
+    let n = v.len() as u64;
+    if hard {
+        n - runs.iter().copied().max().unwrap_or(0)
+    } else {
+        (n * n - runs.iter().map(|k| k * k).sum::<u64>()) / 2
+    }
+}
+
+/// How a maximum that `x` exceeds counts: the excess when hard (a slope for the search; only zero
+/// matters to a verdict), 1 when soft, as FET weighs each broken day or run of max-hours rules.
+fn over_max(x: u64, max: u16, hard: bool) -> u64 {
+    match x.saturating_sub(u64::from(max)) {
+        0 => 0,
+        excess if hard => excess,
+        _ => 1,
+    }
 }
 
 /// Violations of one rule by one resource, from its grid of lesson counts.
-fn rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) -> u64 {
+fn rule_count(rule: Rule, hard: bool, grid: &[u32], unusable: &[bool], nd: usize, h: usize) -> u64 {
     let busy = |d: usize, q: usize| grid[d * h + q] > 0;
     let hours = |d: usize| (0..h).filter(|&q| busy(d, q)).count() as u64;
     let gaps = |d: usize| -> u64 {
@@ -710,7 +729,7 @@ fn rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) 
     };
     let days = || (0..nd).filter(|&d| hours(d) > 0).count() as u64;
     match rule {
-        Rule::MaxHoursDaily(m) => (0..nd).map(|d| hours(d).saturating_sub(u64::from(m))).sum(),
+        Rule::MaxHoursDaily(m) => (0..nd).map(|d| over_max(hours(d), m, hard)).sum(),
         Rule::MinHoursDaily { min, allow_empty_days } => (0..nd)
             .map(|d| {
                 let x = hours(d);
@@ -740,7 +759,7 @@ fn rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) 
                     if q < h && busy(d, q) {
                         run += 1;
                     } else {
-                        k += run.saturating_sub(u64::from(m));
+                        k += over_max(run, m, hard);
                         run = 0;
                     }
                 }
@@ -783,13 +802,13 @@ fn rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) 
             let k = (0..nd).filter(|&d| (usize::from(start)..usize::from(end).min(h)).any(|q| busy(d, q))).count();
             (k as u64).saturating_sub(u64::from(max))
         }
-        _ => half_day_rule_count(rule, grid, unusable, nd, h),
+        _ => half_day_rule_count(rule, hard, grid, unusable, nd, h),
     }
 }
 
 /// Violations of a mornings-afternoons rule: day `2k` is the morning, `2k + 1` the afternoon of
 /// real day `k`; a real day is read as its morning's periods followed by its afternoon's.
-fn half_day_rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h: usize) -> u64 {
+fn half_day_rule_count(rule: Rule, hard: bool, grid: &[u32], unusable: &[bool], nd: usize, h: usize) -> u64 {
     let busy_at = |d: usize, q: usize| grid[d * h + q] > 0;
     let real_days = nd / 2;
     // The 2h periods of a real day: (busy, never a gap).
@@ -813,7 +832,7 @@ fn half_day_rule_count(rule: Rule, grid: &[u32], unusable: &[bool], nd: usize, h
     let over = |x: u64, m: u16| x.saturating_sub(u64::from(m));
     let under = |x: u64, m: u16| u64::from(m).saturating_sub(x);
     match rule {
-        Rule::MaxHoursDailyRealDays(m) => (0..real_days).map(|k| over(count(&real(k)), m)).sum(),
+        Rule::MaxHoursDailyRealDays(m) => (0..real_days).map(|k| over_max(count(&real(k)), m, hard)).sum(),
         Rule::MinHoursDailyRealDays { min, allow_empty_days } => (0..real_days)
             .map(|k| {
                 let x = count(&real(k));

@@ -658,12 +658,12 @@ impl Compiled {
                         }
                     }
                     hard += start_hard[i].iter().filter(|set| !set[s]).count() as i64;
-                    hard += slot_hard[i].iter().filter(|set| (s..s + du).any(|x| !set[x])).count() as i64;
+                    // Preferred time slots count each period outside them, as FET does.
+                    hard += slot_hard[i].iter().map(|set| (s..s + du).filter(|&x| !set[x]).count() as i64).sum::<i64>();
                     soft += start_soft[i].iter().filter(|(set, _)| !set[s]).map(|(_, w)| *w).sum::<i64>();
                     soft += slotset_soft[i]
                         .iter()
-                        .filter(|(set, _)| (s..s + du).any(|x| !set[x]))
-                        .map(|(_, w)| *w)
+                        .map(|(set, w)| w * (s..s + du).filter(|&x| !set[x]).count() as i64)
                         .sum::<i64>();
                     all.push((s as Slot, hard, soft));
                 }

@@ -314,6 +314,8 @@ impl<'a> State<'a> {
                 DynKind::SameTime(_) | DynKind::SameDay(_) | DynKind::SameHour(_) if !self.cons_cnt[ci].is_empty() => {
                     let key = c.sync_key(&c.cons[ci].kind, s);
                     let cnt = &mut self.cons_cnt[ci];
+                    // The placed members at another key than this one's.
+                    let elsewhere = self.cons_aux[ci] - i64::from(cnt[key]);
                     if added {
                         cnt[key] += 1;
                         self.cons_aux[ci] += 1;
@@ -321,8 +323,13 @@ impl<'a> State<'a> {
                         cnt[key] -= 1;
                         self.cons_aux[ci] -= 1;
                     }
-                    let agreeing = cnt.iter().copied().max().unwrap_or(0);
-                    let new = self.cons_aux[ci] - i64::from(agreeing);
+                    let new = if c.cons[ci].hard {
+                        // Members outside the largest agreeing part.
+                        self.cons_aux[ci] - i64::from(cnt.iter().copied().max().unwrap_or(0))
+                    } else {
+                        // Pairs that disagree: this member against every one elsewhere.
+                        self.cons_cost[ci] + if added { elsewhere } else { -elsewhere }
+                    };
                     let delta = new - self.cons_cost[ci];
                     self.cons_cost[ci] = new;
                     let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
@@ -419,12 +426,10 @@ impl<'a> State<'a> {
                         let Some((db, qb, ub)) = self.pos(b) else { continue };
                         // Mornings-afternoons mode: days apart counts real days.
                         let dist = if c.half_days { (da / 2).abs_diff(db / 2) } else { da.abs_diff(db) };
-                        if dist < md {
-                            k += (md - dist) as i64;
-                            let back_to_back = da == db && (c.adjacent(da, qa + ua, qb) || c.adjacent(da, qb + ub, qa));
-                            if dist == 0 && *consecutive && !back_to_back {
-                                k += 1;
-                            }
+                        k += md.saturating_sub(dist) as i64;
+                        let back_to_back = da == db && (c.adjacent(da, qa + ua, qb) || c.adjacent(da, qb + ub, qa));
+                        if dist == 0 && *consecutive && !back_to_back {
+                            k += 1;
                         }
                     }
                 }
@@ -433,9 +438,9 @@ impl<'a> State<'a> {
             DynKind::SameTime(_) | DynKind::SameDay(_) | DynKind::SameHour(_) if !self.cons_cnt[ci].is_empty() => {
                 self.cons_cost[ci]
             }
-            DynKind::SameTime(acts) => self.disagreement(acts, |d, q| d * c.h + q),
-            DynKind::SameDay(acts) => self.disagreement(acts, |d, _| d),
-            DynKind::SameHour(acts) => self.disagreement(acts, |_, q| q),
+            DynKind::SameTime(acts) => self.disagreement(ci, acts, |d, q| d * c.h + q),
+            DynKind::SameDay(acts) => self.disagreement(ci, acts, |d, _| d),
+            DynKind::SameHour(acts) => self.disagreement(ci, acts, |_, q| q),
             DynKind::NotOverlapping(acts) => {
                 let mut k = 0;
                 for (i, &a) in acts.iter().enumerate() {
@@ -542,9 +547,14 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Placed activities whose key differs from the most common key.
-    fn disagreement(&self, acts: &[u32], key: impl Fn(usize, usize) -> usize) -> i64 {
+    /// A synchronised group's disagreement: when hard, the placed members whose key differs from
+    /// the most common key; when soft, the pairs of placed members with different keys (as FET).
+    fn disagreement(&self, ci: usize, acts: &[u32], key: impl Fn(usize, usize) -> usize) -> i64 {
         let keys: Vec<usize> = acts.iter().filter_map(|&a| self.pos(a)).map(|(d, q, _)| key(d, q)).collect();
+        if !self.c.cons[ci].hard {
+            let agreeing: usize = keys.iter().map(|&x| keys.iter().filter(|&&y| y == x).count()).sum();
+            return ((keys.len() * keys.len() - agreeing) / 2) as i64;
+        }
         let mut best = 0;
         for &x in &keys {
             best = best.max(keys.iter().filter(|&&y| y == x).count());
@@ -564,8 +574,8 @@ impl<'a> State<'a> {
             let mut changed = false;
             for key in rule_keys(&rule.kind, d, c.nd) {
                 let (sep, agg) = match &rule.kind {
-                    RuleKind::Shape(shape) if key == d && !spans_days(shape) => day_value(*shape, &day, d),
-                    RuleKind::Shape(shape) => self.wide_value(*shape, r, key),
+                    RuleKind::Shape(shape) if key == d && !spans_days(shape) => day_value(*shape, rule.hard, &day, d),
+                    RuleKind::Shape(shape) => self.wide_value(*shape, rule.hard, r, key),
                     RuleKind::TagGap { first, second, min_gaps } => {
                         let a = self.busy[first * c.nd + d];
                         let b = self.busy[second * c.nd + d];
@@ -627,7 +637,7 @@ impl<'a> State<'a> {
     /// Value of a rule that looks at more than one half day, stored at day `key`: the real day
     /// `key / 2` for real-day rules, the four half days from `key` on for the consecutive rule, the
     /// rest between day `key` and the next for the resting rule.
-    fn wide_value(&self, shape: Rule, r: usize, key: usize) -> (i32, i32) {
+    fn wide_value(&self, shape: Rule, hard: bool, r: usize, key: usize) -> (i32, i32) {
         let c = self.c;
         if let Rule::MinRestingHours { min, circular } = shape {
             return (self.resting_shortfall(r, key, min, circular), 0);
@@ -644,7 +654,7 @@ impl<'a> State<'a> {
             c.unusable[r * c.nd + key] | c.unusable[r * c.nd + key + 1] << c.h,
         );
         match shape {
-            Rule::MaxHoursDailyRealDays(x) => ((real.hours - i32::from(x)).max(0), 0),
+            Rule::MaxHoursDailyRealDays(x) => (broken_max(real.hours, x, hard), 0),
             Rule::MinHoursDailyRealDays { min, allow_empty_days } => {
                 if real.hours == 0 && allow_empty_days {
                     (0, 0)
@@ -1805,11 +1815,18 @@ fn rule_keys(
     run.chain(extra)
 }
 
+/// How a maximum that `value` exceeds counts: the excess when hard (a slope for the search), 1 when
+/// soft, as FET weighs each broken day or run of max-hours rules.
+fn broken_max(value: i32, max: u16, hard: bool) -> i32 {
+    let excess = (value - i32::from(max)).max(0);
+    if hard { excess } else { excess.min(1) }
+}
+
 /// Value of a one-day rule on day `d`: (violations counted per day, count added up over the week).
-fn day_value(shape: Rule, day: &DayShape, d: usize) -> (i32, i32) {
+fn day_value(shape: Rule, hard: bool, day: &DayShape, d: usize) -> (i32, i32) {
     let morning = d.is_multiple_of(2);
     match shape {
-        Rule::MaxHoursDaily(x) => ((day.hours - i32::from(x)).max(0), 0),
+        Rule::MaxHoursDaily(x) => (broken_max(day.hours, x, hard), 0),
         Rule::MinHoursDaily { min, allow_empty_days } => {
             if day.hours == 0 && allow_empty_days {
                 (0, 0)
@@ -1833,7 +1850,7 @@ fn day_value(shape: Rule, day: &DayShape, d: usize) -> (i32, i32) {
             while rest != 0 {
                 let tz = rest.trailing_zeros();
                 let run = (!(rest >> tz)).trailing_zeros();
-                k += (run as i32 - i32::from(x)).max(0);
+                k += broken_max(run as i32, x, hard);
                 rest &= !((u64::MAX >> (64 - run)) << tz);
             }
             (k, 0)

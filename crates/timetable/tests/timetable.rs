@@ -332,6 +332,27 @@ fn generated(seed: u64, classes: usize, all_kinds: bool) -> Problem {
         ];
         p.constraints.extend(later);
         p.constraints.push(every(Rule::IntervalMaxDaysPerWeek { start: 5, end: 7, max: 2 }, "afternoons", true));
+        // Counted the way FET weighs them: per period outside, per disagreeing pair of a large
+        // group (kept with per-key counters), and the hard "back to back if on one day" part of
+        // a soft min-days constraint.
+        let doubles: Vec<u32> = (0..n).filter(|&a| p.activities[a as usize].duration == 2).collect();
+        p.constraints.push(soft(
+            40_000,
+            "doubles in the morning",
+            Kind::PreferredSlots {
+                activities: doubles,
+                slots: (0..nd).flat_map(|d| slots(&[(d, 0), (d, 1), (d, 2)])).collect(),
+            },
+        ));
+        p.constraints.push(soft(
+            40_000,
+            "same hour, many",
+            Kind::SameStartingHour { activities: (0..n).step_by(5).take(10).collect() },
+        ));
+        p.constraints.push(hard(
+            "back to back if on one day",
+            Kind::MinDaysBetween { activities: picks(&mut g, 3), min_days: 0, consecutive_if_same_day: true },
+        ));
     }
     p
 }
@@ -1778,4 +1799,185 @@ fn fet_occupy_max_different_rooms_and_same_room_if_consecutive_bind_and_are_chec
     let with_break = format!("{same}\n{lunch}");
     let p = fet::import(&rooms_fet(1, 3, &rooms, &acts, &with_break), ImportOptions::default()).unwrap().problem;
     assert_eq!(hard_count_with_rooms(&p, &[(0, "R1"), (2, "R2")]), 0);
+}
+
+/// The checker's soft penalty for the given starts (no rooms), after checking that the solver's
+/// bookkeeping agrees with the checker on this problem.
+fn soft_penalty(p: &Problem, starts: &[u16]) -> f64 {
+    let s = solve(p, &SolveConfig { max_iterations: Some(2_000), ..SolveConfig::default() }, &control(&never)).unwrap();
+    assert!(s.bookkeeping_agrees, "solver and checker disagree");
+    let tt = Timetable { placements: starts.iter().map(|&s| Placement { start: Some(s), room: None }).collect() };
+    check(p, &tt).soft_penalty()
+}
+
+fn assert_close(got: f64, want: f64, what: &str) {
+    assert!((got - want).abs() < 1e-9, "{what}: {got}, FET says {want}");
+}
+
+// The expected penalties below are fet-cl 6.8.5's "Total soft conflicts" for the same timetables.
+
+#[test]
+fn fet_soft_max_hours_rules_cost_their_weight_once_per_broken_day_or_run() {
+    // Four lessons on day 1: the teacher (max 2, 50 %) breaks one day, the class (max 1, 30 %) too.
+    let acts: Vec<(u32, &str)> = (1..=4).map(|i| (i, "")).collect();
+    let daily = "<ConstraintTeacherMaxHoursDaily><Weight_Percentage>50</Weight_Percentage><Teacher_Name>Ann</Teacher_Name><Maximum_Hours_Daily>2</Maximum_Hours_Daily><Active>true</Active></ConstraintTeacherMaxHoursDaily>
+<ConstraintStudentsSetMaxHoursDaily><Weight_Percentage>30</Weight_Percentage><Maximum_Hours_Daily>1</Maximum_Hours_Daily><Students>Y1</Students><Active>true</Active></ConstraintStudentsSetMaxHoursDaily>";
+    let p = fet::import(&tiny_fet(OFFICIAL, 2, 4, &acts, daily), ImportOptions::default()).unwrap().problem;
+    assert_close(soft_penalty(&p, &[0, 1, 2, 3]), 0.8, "one broken day each");
+    assert_close(soft_penalty(&p, &[0, 1, 4, 5]), 0.6, "the class breaks both days");
+    // The activity-tag variants count the same way.
+    let tagged: Vec<(u32, &str)> = (1..=4).map(|i| (i, "Lab")).collect();
+    let tag_daily = "<ConstraintTeacherActivityTagMaxHoursDaily><Weight_Percentage>50</Weight_Percentage><Teacher_Name>Ann</Teacher_Name><Activity_Tag_Name>Lab</Activity_Tag_Name><Maximum_Hours_Daily>1</Maximum_Hours_Daily><Active>true</Active></ConstraintTeacherActivityTagMaxHoursDaily>";
+    let p = fet::import(&tiny_fet(OFFICIAL, 2, 4, &tagged, tag_daily), ImportOptions::default()).unwrap().problem;
+    assert_close(soft_penalty(&p, &[0, 1, 2, 3]), 0.5, "tag rule, one broken day");
+    // Max hours continuously: one run of four against max 2 costs the weight once.
+    let five: Vec<(u32, &str)> = (1..=5).map(|i| (i, "")).collect();
+    let run = "<ConstraintTeachersMaxHoursContinuously><Weight_Percentage>50</Weight_Percentage><Maximum_Hours_Continuously>2</Maximum_Hours_Continuously><Active>true</Active></ConstraintTeachersMaxHoursContinuously>";
+    let p = fet::import(&tiny_fet(OFFICIAL, 1, 6, &five, run), ImportOptions::default()).unwrap().problem;
+    assert_close(soft_penalty(&p, &[0, 1, 2, 3, 5]), 0.5, "one run too long");
+    // Mornings-afternoons: max hours per real day, once per broken real day.
+    let eight: Vec<(u32, &str)> = (1..=8).map(|i| (i, "")).collect();
+    let real = "<ConstraintTeachersMaxHoursDailyRealDays><Weight_Percentage>50</Weight_Percentage><Maximum_Hours_Daily>2</Maximum_Hours_Daily><Active>true</Active></ConstraintTeachersMaxHoursDailyRealDays>";
+    let p = fet::import(&tiny_ma("Unrestricted", 4, 3, &eight, real), ImportOptions::default()).unwrap().problem;
+    assert_close(soft_penalty(&p, &[0, 1, 3, 4, 6, 7, 8, 9]), 1.0, "both real days have 4 hours");
+    // Hard, the excess still counts, so the search sees a slope.
+    let hard = tiny_fet(OFFICIAL, 2, 4, &acts, &daily.replace(">50<", ">100<").replace(">30<", ">100<"));
+    let p = fet::import(&hard, ImportOptions::default()).unwrap().problem;
+    assert_eq!(hard_count(&p, &[0, 1, 2, 3]), 2 + 3);
+}
+
+#[test]
+fn fet_soft_preferred_time_slots_cost_their_weight_per_period_outside() {
+    // Lesson 1 lasts three periods from D1 H1; lesson 2 is at D1 H4.
+    let acts = [(1, ""), (2, "")];
+    let slot = |d: usize, q: usize| {
+        format!(
+            "<Preferred_Time_Slot><Preferred_Day>D{d}</Preferred_Day><Preferred_Hour>H{q}</Preferred_Hour></Preferred_Time_Slot>"
+        )
+    };
+    let c = format!(
+        "<ConstraintActivityPreferredTimeSlots><Weight_Percentage>40</Weight_Percentage><Activity_Id>1</Activity_Id><Number_of_Preferred_Time_Slots>2</Number_of_Preferred_Time_Slots>{}{}<Active>true</Active></ConstraintActivityPreferredTimeSlots>
+<ConstraintActivitiesPreferredTimeSlots><Weight_Percentage>20</Weight_Percentage><Teacher_Name></Teacher_Name><Students_Name></Students_Name><Subject_Name></Subject_Name><Activity_Tag_Name></Activity_Tag_Name><Number_of_Preferred_Time_Slots>1</Number_of_Preferred_Time_Slots>{}<Active>true</Active></ConstraintActivitiesPreferredTimeSlots>",
+        slot(1, 1),
+        slot(2, 1),
+        slot(2, 4)
+    );
+    let doc = tiny_fet(OFFICIAL, 2, 4, &acts, &c).replacen(
+        "<Duration>1</Duration><Total_Duration>1</Total_Duration>",
+        "<Duration>3</Duration><Total_Duration>3</Total_Duration>",
+        1,
+    );
+    let p = fet::import(&doc, ImportOptions::default()).unwrap().problem;
+    // 2 periods outside × 0.4, then 3 + 1 periods outside × 0.2.
+    assert_close(soft_penalty(&p, &[0, 3]), 0.8 + 0.6 + 0.2, "per period outside");
+}
+
+#[test]
+fn fet_soft_same_starting_time_day_and_hour_cost_their_weight_per_disagreeing_pair() {
+    let acts = [(1, "Ann", "Y1", ""), (2, "Bob", "Y2", ""), (3, "Cat", "Y3", ""), (4, "Ann", "Y1", "")];
+    let c: String = [("Time", 50), ("Day", 10), ("Hour", 20)]
+        .iter()
+        .map(|(what, w)| {
+            format!(
+                "<ConstraintActivitiesSameStarting{what}><Weight_Percentage>{w}</Weight_Percentage>{}<Active>true</Active></ConstraintActivitiesSameStarting{what}>\n",
+                ids(&[1, 2, 3, 4])
+            )
+        })
+        .collect();
+    let p = doc_problem(OFFICIAL, 3, 6, &acts, &c);
+    // D1 H1, D1 H1, D2 H1, D3 H2: 5 pairs apart in time (× 0.5), 5 in day (× 0.1), 3 in hour (× 0.2).
+    assert_close(soft_penalty(&p, &[0, 0, 6, 13]), 2.5 + 0.5 + 0.6, "pairs");
+}
+
+#[test]
+fn fet_consecutive_if_same_day_is_hard_below_full_weight() {
+    let acts = [(1, ""), (2, "")];
+    let c = "<ConstraintMinDaysBetweenActivities><Weight_Percentage>95</Weight_Percentage><Consecutive_If_Same_Day>true</Consecutive_If_Same_Day><Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><MinDays>1</MinDays><Active>true</Active></ConstraintMinDaysBetweenActivities>";
+    let p = fet::import(&tiny_fet(OFFICIAL, 3, 4, &acts, c), ImportOptions::default()).unwrap().problem;
+    // fet-cl cannot place them apart on one day; back to back costs only the 95 % day.
+    assert_eq!(hard_count(&p, &[0, 2]), 1, "same day, not back to back");
+    assert_eq!(hard_count(&p, &[0, 1]), 0);
+    assert_close(soft_penalty(&p, &[0, 1]), 0.95, "one day too close");
+    assert_close(soft_penalty(&p, &[0, 5]), 0.0, "different days");
+    let s = solved(&p);
+    assert!(s[0] / 4 != s[1] / 4 || s[0].abs_diff(s[1]) == 1, "{s:?}");
+}
+
+#[test]
+fn fet_refusals_of_constraints_fet_will_not_generate_with() {
+    let acts = [(1, "Lab"), (2, "")];
+    let refused =
+        |c: &str, words: &[&str]| match fet::import(&tiny_fet(OFFICIAL, 2, 4, &acts, c), ImportOptions::default()) {
+            Err(TimetableError::BadInput { message, line }) => {
+                assert!(line > 0, "{message}");
+                for w in words {
+                    assert!(message.contains(w), "{message} lacks {w}");
+                }
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+    // fet-cl 6.8.5: "Constraint activity ends students day can only have weight percentage 100%".
+    refused(
+        "<ConstraintActivityEndsStudentsDay><Weight_Percentage>90</Weight_Percentage><Activity_Id>1</Activity_Id><Active>true</Active></ConstraintActivityEndsStudentsDay>",
+        &["ConstraintActivityEndsStudentsDay", "100 %"],
+    );
+    refused(
+        "<ConstraintActivitiesEndStudentsDay><Weight_Percentage>90</Weight_Percentage><Teacher_Name></Teacher_Name><Students_Name></Students_Name><Subject_Name></Subject_Name><Activity_Tag_Name></Activity_Tag_Name><Active>true</Active></ConstraintActivitiesEndStudentsDay>",
+        &["ConstraintActivitiesEndStudentsDay", "100 %"],
+    );
+    refused(
+        "<ConstraintActivitiesOccupyMaxDifferentRooms><Weight_Percentage>90</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><Max_Number_of_Different_Rooms>1</Max_Number_of_Different_Rooms><Active>true</Active></ConstraintActivitiesOccupyMaxDifferentRooms>",
+        &["ConstraintActivitiesOccupyMaxDifferentRooms", "100 %"],
+    );
+    // fet-cl: "you need at least one activity for each activity tag, but no activity has activity tag".
+    let unused = "<ConstraintActivityTagsNotOverlapping><Weight_Percentage>100</Weight_Percentage><Number_of_Activity_Tags>2</Number_of_Activity_Tags><Activity_Tag>Lab</Activity_Tag><Activity_Tag>Gym</Activity_Tag><Active>true</Active></ConstraintActivityTagsNotOverlapping>";
+    let doc = tiny_fet(OFFICIAL, 2, 4, &acts, unused).replace(
+        "<Activity_Tag><Name>Lab</Name></Activity_Tag>",
+        "<Activity_Tag><Name>Lab</Name></Activity_Tag><Activity_Tag><Name>Gym</Name></Activity_Tag>",
+    );
+    match fet::import(&doc, ImportOptions::default()) {
+        Err(TimetableError::BadInput { message, line }) => {
+            assert!(
+                line > 0 && message.contains("ConstraintActivityTagsNotOverlapping") && message.contains("Gym"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // At 100 % all three are accepted.
+    for c in [
+        "<ConstraintActivityEndsStudentsDay><Weight_Percentage>100</Weight_Percentage><Activity_Id>1</Activity_Id><Active>true</Active></ConstraintActivityEndsStudentsDay>",
+        "<ConstraintActivitiesOccupyMaxDifferentRooms><Weight_Percentage>100</Weight_Percentage><Number_of_Activities>2</Number_of_Activities><Activity_Id>1</Activity_Id><Activity_Id>2</Activity_Id><Max_Number_of_Different_Rooms>1</Max_Number_of_Different_Rooms><Active>true</Active></ConstraintActivitiesOccupyMaxDifferentRooms>",
+    ] {
+        assert!(fet::import(&tiny_fet(OFFICIAL, 2, 4, &acts, c), ImportOptions::default()).is_ok(), "{c}");
+    }
+}
+
+#[test]
+fn fet_students_filter_takes_every_activity_sharing_students_with_the_set() {
+    // Y1 has groups G1 (subgroups S1, S2) and G2; lessons of G1, Y1, S1, Y2 and G2.
+    let acts =
+        [(1, "Ann", "G1", ""), (2, "Bob", "Y1", ""), (3, "Cat", "S1", ""), (4, "Cat", "Y2", ""), (5, "Bob", "G2", "")];
+    let slots = |set: &str, w: u32| {
+        format!(
+            "<ConstraintActivitiesPreferredTimeSlots><Weight_Percentage>{w}</Weight_Percentage><Teacher_Name></Teacher_Name><Students_Name>{set}</Students_Name><Subject_Name></Subject_Name><Activity_Tag_Name></Activity_Tag_Name><Number_of_Preferred_Time_Slots>1</Number_of_Preferred_Time_Slots><Preferred_Time_Slot><Preferred_Day>D2</Preferred_Day><Preferred_Hour>H4</Preferred_Hour></Preferred_Time_Slot><Active>true</Active></ConstraintActivitiesPreferredTimeSlots>\n"
+        )
+    };
+    let c = slots("Y1", 10) + &slots("G1", 20) + &slots("S2", 40);
+    let y1 = "<Year><Name>Y1</Name><Number_of_Students>30</Number_of_Students><Group><Name>G1</Name><Number_of_Students>15</Number_of_Students><Subgroup><Name>S1</Name><Number_of_Students>7</Number_of_Students></Subgroup><Subgroup><Name>S2</Name><Number_of_Students>8</Number_of_Students></Subgroup></Group><Group><Name>G2</Name><Number_of_Students>15</Number_of_Students></Group></Year>";
+    let doc = fet_doc(OFFICIAL, 2, 4, &acts, &c)
+        .replace("<Year><Name>Y1</Name><Number_of_Students>30</Number_of_Students></Year>", y1);
+    let p = fet::import(&doc, ImportOptions::default()).unwrap().problem;
+    let covered: Vec<Vec<u32>> = p
+        .constraints
+        .iter()
+        .map(|c| match &c.kind {
+            Kind::PreferredSlots { activities, .. } => activities.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // A year takes its groups' and subgroups' lessons; a subgroup takes its group's and year's.
+    assert_eq!(covered, vec![vec![0, 1, 2, 4], vec![0, 1, 2], vec![0, 1]]);
+    // fet-cl 6.8.5's total for these five lessons at D1 H1-H4 and D2 H1.
+    assert_close(soft_penalty(&p, &[0, 1, 2, 3, 4]), 1.8, "shared students");
 }

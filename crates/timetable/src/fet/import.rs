@@ -435,6 +435,14 @@ fn bad(line: usize, message: String) -> TimetableError {
     TimetableError::BadInput { line, message }
 }
 
+/// Refuses a constraint that FET accepts only at 100 % (FET 6.8.5 will not generate otherwise).
+fn only_at_full_weight(c: &Element, w: f64) -> Result<()> {
+    if w < 100.0 {
+        return Err(bad(c.line, format!("<{}>: FET accepts this constraint only at 100 % weight, not {w} %", c.name)));
+    }
+    Ok(())
+}
+
 fn weight(c: &Element) -> Result<f64> {
     let t = c.text_of("Weight_Percentage").map(str::trim).unwrap_or("100");
     let w: f64 =
@@ -863,14 +871,17 @@ impl Builder {
     }
 
     /// Activities matching FET's teacher / students / subject / tag (/ duration / component) filter.
+    /// As in FET (checked with fet-cl 6.8.5), the students filter takes every activity whose
+    /// students share a subgroup with the named set: a year's filter takes its groups' lessons, a
+    /// group's filter its year's lessons.
     fn matching(&self, c: &Element) -> Result<Vec<u32>> {
         let get = |f: &str| c.text_of(f).filter(|t| !t.is_empty());
         let teacher = match get("Teacher_Name") {
             Some(_) => Some(self.teacher(c, "Teacher_Name")?),
             None => None,
         };
-        let set = match get("Students_Name") {
-            Some(_) => Some(self.set(c, "Students_Name")?),
+        let set_atoms = match get("Students_Name") {
+            Some(_) => Some(&self.problem.student_sets[self.set(c, "Students_Name")? as usize].atoms),
             None => None,
         };
         let subject = get("Subject_Name");
@@ -884,7 +895,7 @@ impl Builder {
             .enumerate()
             .filter(|(i, a)| {
                 teacher.is_none_or(|t| a.teachers.contains(&t))
-                    && set.is_none_or(|s| a.students.contains(&s))
+                    && set_atoms.is_none_or(|atoms| a.atoms.iter().any(|x| atoms.contains(x)))
                     && subject.is_none_or(|s| a.subject == s)
                     && tag.is_none_or(|t| a.tags.iter().any(|x| x == t))
                     && duration.is_none_or(|d| a.duration == d)
@@ -1044,11 +1055,24 @@ impl Builder {
                 let consecutive = flag(c, "Consecutive_If_Same_Day", false);
                 if acts.len() >= 2 && min_days > 0 {
                     let label = format!("{} at least {min_days} day(s) apart", self.list(&acts));
+                    // FET treats "consecutive if same day" as hard whatever the weight (checked
+                    // with fet-cl 6.8.5): only the days apart are soft.
+                    let soft_apart = consecutive && w < 100.0;
+                    if soft_apart {
+                        let label = format!("{} back to back when on the same day", self.list(&acts));
+                        let kind = Kind::MinDaysBetween {
+                            activities: acts.clone(),
+                            min_days: 0,
+                            consecutive_if_same_day: true,
+                        };
+                        self.push(c, 100.0, label, kind);
+                    }
+                    let consecutive_if_same_day = consecutive && !soft_apart;
                     self.push(
                         c,
                         w,
                         label,
-                        Kind::MinDaysBetween { activities: acts, min_days, consecutive_if_same_day: consecutive },
+                        Kind::MinDaysBetween { activities: acts, min_days, consecutive_if_same_day },
                     );
                 }
             }
@@ -1143,6 +1167,7 @@ impl Builder {
                 }
             }
             "ConstraintActivityEndsStudentsDay" | "ConstraintActivitiesEndStudentsDay" => {
+                only_at_full_weight(c, w)?;
                 let acts = if name == "ConstraintActivityEndsStudentsDay" {
                     self.acts(c, "Activity_Id")?
                 } else {
@@ -1215,6 +1240,13 @@ impl Builder {
                 for el in c.all("Activity_Tag") {
                     if !self.tags.contains(el.text.as_str()) {
                         return Err(bad(el.line, format!("<{name}>: unknown activity tag \"{}\"", el.text)));
+                    }
+                    // FET refuses the constraint when a listed tag has no (active) activity.
+                    if !self.problem.activities.iter().any(|a| a.tags.contains(&el.text)) {
+                        return Err(bad(
+                            el.line,
+                            format!("<{name}>: no activity has the activity tag \"{}\" (FET refuses this)", el.text),
+                        ));
                     }
                     tags.push(el.text.clone());
                 }
@@ -1362,6 +1394,7 @@ impl Builder {
                 }
             }
             "ConstraintActivitiesOccupyMaxDifferentRooms" => {
+                only_at_full_weight(c, w)?;
                 let acts = self.acts(c, "Activity_Id")?;
                 let max: u16 = number(c, "Max_Number_of_Different_Rooms")?;
                 if !acts.is_empty() {
