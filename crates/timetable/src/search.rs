@@ -1130,6 +1130,79 @@ impl<'a> State<'a> {
         }
     }
 
+    /// The Kempe chain that moves `a` (starting at `from`) to start `to`: every lesson sharing a
+    /// teacher or students with a moved lesson at its new time moves by the opposite shift (the
+    /// same number of days and periods back), and so on until nothing more clashes. Between two
+    /// times this is the classic exchange of everything the conflicting resources hold there,
+    /// which keeps a full week full: no single move or pair swap reaches it when the clash runs
+    /// through several teachers and classes. Fills `chain` with (activity, new domain index), `a`
+    /// first; returns false when the chain needs a pinned lesson, leaves a lesson's allowed
+    /// starts or grows past `limit`. `side` is scratch (one entry per activity, left all zero).
+    fn kempe_chain(
+        &self,
+        (a, from, to): (usize, usize, usize),
+        fixed: &[Option<usize>],
+        limit: usize,
+        side: &mut [i8],
+        chain: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        let c = self.c;
+        let h = c.h as isize;
+        let (dd, dq) = ((to / c.h) as isize - (from / c.h) as isize, (to % c.h) as isize - (from % c.h) as isize);
+        let start_of = |m: usize| if m == a { from } else { usize::from(self.start[m]) };
+        // The start `m` takes when shifted one way (`sign` 1) or back (`sign` -1), if allowed.
+        let shifted = |m: usize, sign: isize| -> Option<usize> {
+            let s = start_of(m) as isize;
+            let (d, q) = (s / h + sign * dd, s % h + sign * dq);
+            if d < 0 || d >= c.nd as isize || q < 0 || q >= h {
+                return None;
+            }
+            c.domain[m].binary_search(&((d * h + q) as Slot)).ok()
+        };
+        chain.clear();
+        let Some(ka) = shifted(a, 1) else { return false };
+        chain.push((a, ka));
+        side[a] = 1;
+        let mut ok = true;
+        let mut i = 0;
+        'grow: while i < chain.len() {
+            let (m, km) = chain[i];
+            i += 1;
+            let s = usize::from(c.domain[m][km]);
+            let (d, q, du) = (s / c.h, s % c.h, usize::from(c.dur[m]));
+            for &r in &c.res[m] {
+                if r as usize >= c.clash_res {
+                    continue;
+                }
+                for &b in &c.res_acts[r as usize] {
+                    let b = b as usize;
+                    if side[b] != 0 || self.start[b] == NONE {
+                        continue;
+                    }
+                    let sb = usize::from(self.start[b]);
+                    let (db, qb) = (sb / c.h, sb % c.h);
+                    if db != d || qb >= q + du || q >= qb + usize::from(c.dur[b]) {
+                        continue;
+                    }
+                    let sign = -isize::from(side[m]);
+                    let kb = match shifted(b, sign) {
+                        Some(kb) if fixed.get(b).copied().flatten().is_none() && chain.len() < limit => kb,
+                        _ => {
+                            ok = false;
+                            break 'grow;
+                        }
+                    };
+                    side[b] = sign as i8;
+                    chain.push((b, kb));
+                }
+            }
+        }
+        for &(m, _) in chain.iter() {
+            side[m] = 0;
+        }
+        ok
+    }
+
     /// Puts back every placement in `saved` (taken by [`State::shift_group`] or
     /// [`State::move_all`]) and empties it.
     fn restore(&mut self, saved: &mut Vec<(usize, u32, u16)>) {
@@ -1256,6 +1329,11 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
     const SWAP_SAMPLES: usize = 16;
     const STAGNATION: u32 = 1000;
     const EJECT_TRIES: usize = 4;
+    // Longer chains are rarely good and cost a move per member to evaluate.
+    const KEMPE_LIMIT: usize = 32;
+    // Kempe entries: ranges into `chain_buf`, which holds each chain's (activity, domain index).
+    let (mut kempes, mut chain_buf, mut chain) = (Vec::new(), Vec::new(), Vec::new());
+    let mut side = vec![0i8; c.n];
     let (mut top, mut clash, mut costs_b, mut hards_b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut stagnant = 0u32;
     const EXCHANGE_AFTER: u64 = 2000;
@@ -1361,12 +1439,38 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             }
             st.unplace(a);
         }
+        let paired = singles + swaps.len();
+        // Kempe chains: `a` at one of its cheapest new starts, and whatever then clashes with a
+        // moved lesson moves the opposite way (see `State::kempe_chain`).
+        kempes.clear();
+        chain_buf.clear();
+        for &ka in top.iter() {
+            let to = usize::from(c.domain[a][ka]);
+            if !st.kempe_chain((a, usize::from(old_start), to), ctl.fixed, KEMPE_LIMIT, &mut side, &mut chain)
+                || chain.len() < 2
+            {
+                continue;
+            }
+            for &(m, _) in &chain[1..] {
+                saved.push((m, st.kidx[m], st.room[m]));
+                st.unplace(m);
+            }
+            for &(m, k) in &chain {
+                st.place(m, k);
+            }
+            costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
+            hards.push(st.hard);
+            st.unplace(a);
+            st.restore(&mut saved);
+            kempes.push((chain_buf.len(), chain_buf.len() + chain.len()));
+            chain_buf.extend_from_slice(&chain);
+        }
+        let chained = paired + kempes.len();
         // Group moves: when `a` belongs to a large hard synchronised group (same starting time,
         // day or hour), the whole group moves to one key at once; one member at a time would
         // have to break the group first, which a large group never survives. Small groups are
         // left to single moves and swaps: on real files (pairs and triples of same-time lessons)
         // evaluating every key for them cost a fifth of the moves per second and solved later.
-        let paired = singles + swaps.len();
         groups.clear();
         let sync: Vec<usize> = c.act_cons[a]
             .iter()
@@ -1404,6 +1508,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             let tabu_ref = &tabu;
             let swaps_ref = &swaps;
             let groups_ref = &groups;
+            let (kempes_ref, chain_ref) = (&kempes, &chain_buf);
             let hards_ref = &hards;
             pick_min(&costs, &mut ties, &mut rng, |k| {
                 let free = if k < singles {
@@ -1411,8 +1516,11 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                 } else if k < paired {
                     let (b, ka, kb) = swaps_ref[k - singles];
                     tabu_a[ka] <= iter && tabu_ref[b][kb] <= iter
+                } else if k < chained {
+                    let (lo, _) = kempes_ref[k - paired];
+                    tabu_a[chain_ref[lo].1] <= iter
                 } else {
-                    tabu_a[groups_ref[k - paired].2] <= iter
+                    tabu_a[groups_ref[k - chained].2] <= iter
                 };
                 free || hards_ref[k] < best_hard
             })
@@ -1431,8 +1539,22 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             st.place(b, kb);
             tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
             tabu[b][old_kb] = iter + 7 + rng.below(10) as u64;
+        } else if choice < chained {
+            let (lo, hi) = kempes[choice - paired];
+            for &(m, _) in &chain_buf[lo + 1..hi] {
+                saved.push((m, st.kidx[m], st.room[m]));
+                st.unplace(m);
+            }
+            for &(m, k) in &chain_buf[lo..hi] {
+                st.place(m, k);
+            }
+            tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
+            for &(m, km, _) in &saved {
+                tabu[m][km as usize] = iter + 7 + rng.below(10) as u64;
+            }
+            saved.clear();
         } else {
-            let (ci, key, ka) = groups[choice - paired];
+            let (ci, key, ka) = groups[choice - chained];
             st.place(a, ka);
             st.shift_group(ci, a, key, &mut saved);
             if ka != old_k {
@@ -2155,6 +2277,77 @@ mod tests {
                 r.room
             );
         }
+    }
+
+    /// Three classes and three teachers, one day of two periods, six lessons; each class and each
+    /// teacher has one lesson per period in any timetable meeting every hard constraint.
+    fn two_period_ring() -> Problem {
+        let mut p = Problem {
+            days: vec!["d".into()],
+            periods: vec!["p0".into(), "p1".into()],
+            teachers: (0..3).map(|t| format!("t{t}")).collect(),
+            atoms: (0..3).map(|g| format!("g{g}")).collect(),
+            ..Problem::default()
+        };
+        for (i, (t, g)) in [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (0, 2)].into_iter().enumerate() {
+            p.activities.push(Activity {
+                id: i as u32 + 1,
+                subject: format!("s{i}"),
+                teachers: vec![t],
+                atoms: vec![g],
+                duration: 1,
+                size: 20,
+                ..Activity::default()
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn a_kempe_chain_repairs_clashes_no_single_move_or_swap_improves() {
+        let p = two_period_ring();
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        // Class g0 holds two lessons in period 0, and so does teacher t2.
+        for (a, slot) in [0, 0, 1, 0, 0, 1].into_iter().enumerate() {
+            put(&mut st, a, slot);
+        }
+        assert_eq!(st.hard, 2);
+        for a in 0..c.n {
+            let (k, room) = (st.kidx[a] as usize, st.room[a]);
+            st.unplace(a);
+            let (mut costs, mut hards) = (Vec::new(), Vec::new());
+            st.evaluate_all(a, &mut costs, &mut hards);
+            assert!(hards.iter().all(|&h| h >= 2), "activity {a} has an improving single move");
+            st.insert_time(a, k);
+            st.set_room(a, room);
+            for b in a + 1..c.n {
+                if st.start[a] == st.start[b] || !c.res[a].iter().any(|r| c.res[b].contains(r)) {
+                    continue;
+                }
+                let (sa, sb) = (usize::from(st.start[a]), usize::from(st.start[b]));
+                let mut saved = Vec::new();
+                st.move_all(&[(a, sb), (b, sa)], &mut saved);
+                assert!(st.hard >= 2, "swapping {a} and {b} improves");
+                st.restore(&mut saved);
+            }
+        }
+        let (mut side, mut chain) = (vec![0i8; c.n], Vec::new());
+        assert!(st.kempe_chain((0, 0, 1), &[], 32, &mut side, &mut chain));
+        assert!(side.iter().all(|&s| s == 0));
+        let mut saved = Vec::new();
+        st.move_all(&chain, &mut saved);
+        assert_eq!(st.hard, 0);
+        assert_eq!(st.recount(), (st.hard, st.soft));
+        // Three lessons move: t0's two, then class g2's other lesson.
+        assert_eq!(chain.len(), 3);
+        assert_eq!(st.start, vec![1, 0, 1, 0, 1, 0]);
+        // A chain longer than the limit, or through a pinned lesson, is refused.
+        st.restore(&mut saved);
+        assert!(!st.kempe_chain((0, 0, 1), &[], 2, &mut side, &mut chain));
+        let pinned = [None, None, None, None, Some(0), None];
+        assert!(!st.kempe_chain((0, 0, 1), &pinned, 32, &mut side, &mut chain));
+        assert!(side.iter().all(|&s| s == 0));
     }
 
     #[test]
