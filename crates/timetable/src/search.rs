@@ -1326,6 +1326,10 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
     let mut groups: Vec<(usize, usize, usize)> = Vec::new();
     let mut saved: Vec<(usize, u32, u16)> = Vec::new();
     let mut movers: Vec<(usize, usize)> = Vec::new();
+    // Block-move entries: (`a`'s new domain index, range in `block_moves` of the others' moves).
+    let mut blocks: Vec<(usize, usize, usize)> = Vec::new();
+    let mut block_moves: Vec<(usize, usize)> = Vec::new();
+    let block_res = block_resources(c);
     const SWAP_SAMPLES: usize = 16;
     const STAGNATION: u32 = 1000;
     const EJECT_TRIES: usize = 4;
@@ -1500,6 +1504,39 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                 st.unplace(a);
             }
         }
+        // Half-day block moves (mornings-afternoons mode): a teacher under a hard real-day rule
+        // must often empty a whole half day, e.g. an "exclusive" teacher with a two-lesson
+        // afternoon block on a day that also has a morning. One lesson at a time breaks the
+        // minimum hours and gaps first and leaves the rule broken, so the teacher's lessons of
+        // `a`'s half day move together to another half day, trading with what is there.
+        let grouped = chained + groups.len();
+        blocks.clear();
+        block_moves.clear();
+        let eligible = c.res[a].iter().map(|&r| r as usize).filter(|&r| block_res[r]).count();
+        if eligible > 0 {
+            let pick = rng.below(eligible);
+            let r = c.res[a].iter().map(|&r| r as usize).filter(|&r| block_res[r]).nth(pick).unwrap_or(0);
+            let (q, d) = (usize::from(old_start) % c.h, usize::from(old_start) / c.h);
+            for d2 in (0..c.nd).filter(|&d2| d2 != d) {
+                let Ok(ka) = c.domain[a].binary_search(&((d2 * c.h + q) as Slot)) else { continue };
+                // With nothing of the resource's on `d2`, trading is the same move.
+                let busy_there = st.busy[r * c.nd + d2] != 0;
+                for trade in [false, true].into_iter().take(1 + usize::from(busy_there)) {
+                    let from = block_moves.len();
+                    if !half_day_block(&st, r, a, (d, d2), trade, ctl.fixed, &mut block_moves) {
+                        block_moves.truncate(from);
+                        continue;
+                    }
+                    st.place(a, ka);
+                    st.move_all(&block_moves[from..], &mut saved);
+                    costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
+                    hards.push(st.hard);
+                    st.restore(&mut saved);
+                    st.unplace(a);
+                    blocks.push((ka, from, block_moves.len()));
+                }
+            }
+        }
         let choice = if rng.chance(15) {
             rng.below(singles)
         } else {
@@ -1509,6 +1546,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             let swaps_ref = &swaps;
             let groups_ref = &groups;
             let (kempes_ref, chain_ref) = (&kempes, &chain_buf);
+            let blocks_ref = &blocks;
             let hards_ref = &hards;
             pick_min(&costs, &mut ties, &mut rng, |k| {
                 let free = if k < singles {
@@ -1519,8 +1557,10 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                 } else if k < chained {
                     let (lo, _) = kempes_ref[k - paired];
                     tabu_a[chain_ref[lo].1] <= iter
-                } else {
+                } else if k < grouped {
                     tabu_a[groups_ref[k - chained].2] <= iter
+                } else {
+                    tabu_a[blocks_ref[k - grouped].0] <= iter
                 };
                 free || hards_ref[k] < best_hard
             })
@@ -1539,14 +1579,20 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             st.place(b, kb);
             tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
             tabu[b][old_kb] = iter + 7 + rng.below(10) as u64;
-        } else if choice < chained {
-            let (lo, hi) = kempes[choice - paired];
-            for &(m, _) in &chain_buf[lo + 1..hi] {
-                saved.push((m, st.kidx[m], st.room[m]));
-                st.unplace(m);
-            }
-            for &(m, k) in &chain_buf[lo..hi] {
-                st.place(m, k);
+        } else if choice < chained || choice >= grouped {
+            if choice < chained {
+                let (lo, hi) = kempes[choice - paired];
+                for &(m, _) in &chain_buf[lo + 1..hi] {
+                    saved.push((m, st.kidx[m], st.room[m]));
+                    st.unplace(m);
+                }
+                for &(m, k) in &chain_buf[lo..hi] {
+                    st.place(m, k);
+                }
+            } else {
+                let (ka, from, to) = blocks[choice - grouped];
+                st.place(a, ka);
+                st.move_all(&block_moves[from..to], &mut saved);
             }
             tabu[a][old_k] = iter + 7 + rng.below(10) as u64;
             for &(m, km, _) in &saved {
@@ -1642,6 +1688,56 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
         soft: best.soft,
         iterations: iter,
     }
+}
+
+/// Resources whose half days the hard phase moves as blocks: teachers and atoms under a hard
+/// rule of the mornings-afternoons mode (real days, mornings and afternoons).
+fn block_resources(c: &Compiled) -> Vec<bool> {
+    (0..c.res_acts.len())
+        .map(|r| {
+            c.half_days
+                && r < c.clash_res
+                && c.rules[c.rule_start[r]..c.rule_start[r + 1]]
+                    .iter()
+                    .any(|rule| rule.hard && matches!(rule.kind, RuleKind::Shape(shape) if shape.needs_half_days()))
+        })
+        .collect()
+}
+
+/// Collects into `out` the moves (activity, new domain index) that take resource `r`'s lessons
+/// other than `a` from half day `d` to the same periods of half day `d2` (`days` is `(d, d2)`),
+/// and with `trade` those on `d2` to `d`. False when one of them is pinned or may not start there.
+fn half_day_block(
+    st: &State<'_>,
+    r: usize,
+    a: usize,
+    (d, d2): (usize, usize),
+    trade: bool,
+    fixed: &[Option<usize>],
+    out: &mut Vec<(usize, usize)>,
+) -> bool {
+    let c = st.c;
+    for &m in &c.res_acts[r] {
+        let m = m as usize;
+        if m == a || st.start[m] == NONE {
+            continue;
+        }
+        let s = usize::from(st.start[m]);
+        let (dm, q) = (s / c.h, s % c.h);
+        let target = if dm == d {
+            d2 * c.h + q
+        } else if dm == d2 && trade {
+            d * c.h + q
+        } else {
+            continue;
+        };
+        if fixed.get(m).copied().flatten().is_some() {
+            return false;
+        }
+        let Ok(k) = c.domain[m].binary_search(&(target as Slot)) else { return false };
+        out.push((m, k));
+    }
+    true
 }
 
 /// Tries every exchange of two periods (on every day) and of two days (whole days): the lessons
@@ -2247,6 +2343,77 @@ mod tests {
         assert_eq!(st.hard, 0);
         assert_eq!(st.recount(), (st.hard, st.soft));
         assert!((0..9).all(|a| st.start[a].is_multiple_of(2)));
+    }
+
+    /// Two real days of three periods; teacher 0 is "exclusive" and teaches at least two
+    /// periods on a half day with lessons; one class takes all four lessons.
+    fn exclusive_teacher() -> Problem {
+        let mut p = Problem {
+            days: vec!["mon am".into(), "mon pm".into(), "tue am".into(), "tue pm".into()],
+            periods: (0..3).map(|q| q.to_string()).collect(),
+            half_days: true,
+            teachers: vec!["t".into()],
+            atoms: vec!["g".into()],
+            student_sets: vec![StudentSet { name: "g".into(), size: 10, atoms: vec![0] }],
+            ..Problem::default()
+        };
+        for i in 0..4u32 {
+            p.activities.push(Activity {
+                id: i + 1,
+                subject: "x".into(),
+                teachers: vec![0],
+                students: vec![0],
+                atoms: vec![0],
+                duration: 1,
+                size: 10,
+                ..Activity::default()
+            });
+        }
+        let rule = |rule: Rule| Constraint {
+            weight: FULL_WEIGHT,
+            hard: true,
+            label: String::new(),
+            kind: Kind::ResourceRule { resources: vec![Resource::Teacher(0)], rule },
+        };
+        p.constraints = vec![
+            rule(Rule::MaxRealDaysWithMorningAndAfternoon(0)),
+            rule(Rule::MinHoursDaily { min: 2, allow_empty_days: true }),
+        ];
+        p
+    }
+
+    #[test]
+    fn an_exclusive_teachers_afternoon_moves_as_one_block() {
+        let p = exclusive_teacher();
+        let c = Compiled::new(&p);
+        assert_eq!(block_resources(&c), vec![true, false]);
+        let mut st = State::new(&c);
+        // Monday morning periods 0-1 and Monday afternoon periods 0-1: both halves of one day.
+        for (a, slot) in [(0, 0), (1, 1), (2, 3), (3, 4)] {
+            put(&mut st, a, slot);
+        }
+        assert_eq!(st.hard, 1);
+        // Any one lesson moved leaves a half day of one lesson, and the day still has both.
+        for a in 0..4 {
+            let k = st.kidx[a] as usize;
+            st.unplace(a);
+            let (mut costs, mut hards) = (Vec::new(), Vec::new());
+            st.evaluate_all(a, &mut costs, &mut hards);
+            assert!(hards.iter().all(|&h| h >= 1), "lesson {a} has an improving single move");
+            st.place(a, k);
+        }
+        // Lesson 2 leads its half day to Tuesday morning; lesson 3 follows.
+        let mut moves = Vec::new();
+        assert!(half_day_block(&st, 0, 2, (1, 2), true, &[None; 4], &mut moves));
+        assert_eq!(moves, vec![(3, c.domain[3].binary_search(&7).expect("in domain"))]);
+        let mut saved = Vec::new();
+        st.unplace(2);
+        put(&mut st, 2, 6);
+        st.move_all(&moves, &mut saved);
+        assert_eq!(st.hard, 0);
+        assert_eq!(st.recount(), (st.hard, st.soft));
+        // A pinned lesson on either half day stops the block.
+        assert!(!half_day_block(&st, 0, 0, (0, 2), true, &[None, Some(1), None, None], &mut Vec::new()));
     }
 
     #[test]
