@@ -48,7 +48,7 @@ macro_rules! impl_portable_scans {
 
                 async fn add_scan_pages(&self, batch_id: &str, pages: &[ScanPage]) -> Result<Vec<ScanPage>> {
                     let mut tx = self.pool.begin().await.map_err(db_err)?;
-                    let Some(batch) = sqlx::query_as::<Db, BatchRow>(BATCH_BY_ID)
+                    let Some((homework_id,)) = sqlx::query_as::<Db, (String,)>(HOLD_BATCH)
                         .bind(batch_id)
                         .fetch_optional(&mut *tx)
                         .await
@@ -67,7 +67,7 @@ macro_rules! impl_portable_scans {
                         sqlx::query::<Db>(INSERT_PAGE)
                             .bind(batch_id)
                             .bind(seq)
-                            .bind(&batch.homework_id)
+                            .bind(&homework_id)
                             .bind(&p.file_name)
                             .bind(&p.blob)
                             .bind(p.status.code())

@@ -21,6 +21,15 @@ pub const BATCHES_OF_HOMEWORK: &str = "SELECT b.id, b.homework_id, b.created_by,
     FROM scan_batches b LEFT JOIN scan_pages p ON p.batch_id = b.id WHERE b.homework_id = $1 \
     GROUP BY b.id, b.homework_id, b.created_by, b.created_at ORDER BY b.created_at DESC, b.id DESC";
 
+/// The first statement of adding pages: a write on the batch's row (changing nothing) that holds
+/// the batch for the rest of the transaction, so uploads into one batch number their pages one
+/// after the other. It must come before any read: SQLite waits out a busy database (its busy
+/// timeout) only for a transaction that has not read yet; one that read first fails at once with
+/// "database is locked" when another connection is writing, such as the batch's reader recording
+/// a page. On PostgreSQL it is the row lock two uploads would otherwise race past, both taking the
+/// same next number. Answers the batch's homework; no row when there is no such batch.
+pub const HOLD_BATCH: &str = "UPDATE scan_batches SET created_at = created_at WHERE id = $1 RETURNING homework_id";
+
 pub const LAST_SEQ: &str = "SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM scan_pages WHERE batch_id = $1";
 
 pub const INSERT_PAGE: &str = "INSERT INTO scan_pages \

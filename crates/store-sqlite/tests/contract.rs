@@ -49,3 +49,30 @@ async fn audit_entries_cannot_be_changed_or_deleted() {
         assert!(err.to_string().contains("append-only"), "{statement}: {err}");
     }
 }
+
+/// Pages added while another connection is writing (the batch's reader recording a page) wait for
+/// it instead of failing with "database is locked". SQLite waits out a busy database only for a
+/// transaction that has not read yet: one that reads first and then writes fails at once.
+#[tokio::test]
+async fn scan_pages_added_during_another_write_wait_for_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("z.db")).await.expect("open");
+    let batch = store::contract::paper_scan_batch(&store, "hw-scan-busy", "sb-busy").await;
+    let queued = store::contract::queued_scan_page;
+    store::ScanStore::add_scan_pages(&store, &batch.id, &[queued("a.jpg")]).await.expect("the first page");
+    let mut reader = store.pool().begin().await.expect("begin");
+    sqlx::query("UPDATE scan_pages SET status = 'failed' WHERE batch_id = $1 AND seq = 1")
+        .bind(&batch.id)
+        .execute(&mut *reader)
+        .await
+        .expect("the reader writes");
+    let second = [queued("b.jpg")];
+    let upload = store::ScanStore::add_scan_pages(&store, &batch.id, &second);
+    tokio::pin!(upload);
+    // The upload cannot finish while the reader holds the write lock; it may only fail early.
+    let early = tokio::time::timeout(std::time::Duration::from_millis(300), &mut upload).await;
+    assert!(early.is_err(), "the upload did not wait for the other writer: {early:?}");
+    reader.commit().await.expect("the reader commits");
+    let stored = upload.await.expect("the upload is taken once the other writer is done");
+    assert_eq!(stored.iter().map(|p| p.seq).collect::<Vec<_>>(), vec![2]);
+}

@@ -49,6 +49,7 @@ macro_rules! contract_suite {
             homework_minutes_by_day_and_class_pace,
             learn_responses_fits_and_mastery,
             scans_are_batched_reviewed_once_and_cropped,
+            scan_uploads_at_once_are_all_numbered,
             timetables_keep_versions_and_refuse_stale_writes,
             timetable_settings_are_per_school_and_guarded_by_version,
         );
@@ -1556,6 +1557,83 @@ pub async fn scans_are_batched_reviewed_once_and_cropped(store: Arc<dyn Store>) 
     assert!(store.scan_image_of("hw-scan", "crop-student").await.expect("crop image"));
     assert!(!store.scan_image_of("hw-scan", "crop-old").await.expect("replaced crop"));
     assert!(!store.scan_image_of("hw-other", "blob-c").await.expect("other homework"));
+}
+
+/// A paper homework `homework_id` for a class of the demo roster with an empty scan batch
+/// `batch_id`, in a fresh store: what scan cases, here and in a backend's own tests, add pages to.
+pub async fn paper_scan_batch(store: &dyn Store, homework_id: &str, batch_id: &str) -> crate::ScanBatch {
+    let setup = homework_setup(store).await;
+    let mut homework = homework_of(&setup, homework_id, day_at(20, 12));
+    homework.mode = domain::homework::Mode::Paper;
+    store.create_homework(&[(homework, everyone(&setup))], &[]).await.expect("create homework");
+    let batch = crate::ScanBatch {
+        id: batch_id.to_owned(),
+        homework_id: homework_id.to_owned(),
+        created_by: account_id_of(&setup.teacher_id),
+        created_at: at(1),
+    };
+    store.create_scan_batch(&batch).await.expect("create batch");
+    batch
+}
+
+/// A page image waiting to be read, as an upload hands it to the store.
+pub fn queued_scan_page(file_name: &str) -> crate::ScanPage {
+    crate::ScanPage {
+        batch_id: String::new(),
+        seq: 0,
+        file_name: file_name.to_owned(),
+        blob: format!("blob-{file_name}"),
+        status: crate::ScanStatus::Queued,
+        reason: String::new(),
+        student_id: None,
+        read: None,
+        updated_at: at(2),
+    }
+}
+
+/// Files uploaded into one batch at the same time (two tabs, a script) are all taken: each gets
+/// page numbers of its own, a file's pages numbered together, none refused for a number another
+/// upload took.
+pub async fn scan_uploads_at_once_are_all_numbered(store: Arc<dyn Store>) {
+    const UPLOADS: u32 = 8;
+    let batch = paper_scan_batch(&*store, "hw-scan-race", "sb-race").await;
+    let files: Vec<Vec<crate::ScanPage>> = (0..UPLOADS)
+        .map(|k| vec![queued_scan_page(&format!("f{k}.pdf#1")), queued_scan_page(&format!("f{k}.pdf#2"))])
+        .collect();
+    let uploads = files.iter().map(|pages| store.add_scan_pages(&batch.id, pages)).collect();
+    let mut numbers = Vec::new();
+    for (k, stored) in all_at_once(uploads).await.into_iter().enumerate() {
+        let stored = stored.unwrap_or_else(|e| panic!("upload {k} was refused: {e}"));
+        assert_eq!(stored.len(), 2, "upload {k}");
+        assert_eq!(stored[1].seq, stored[0].seq + 1, "upload {k}: a file's pages are numbered together");
+        numbers.extend(stored.iter().map(|p| p.seq));
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=2 * UPLOADS).collect::<Vec<_>>());
+    assert_eq!(store.scan_pages(&batch.id).await.expect("pages").len(), 2 * UPLOADS as usize);
+}
+
+/// Polls every future in turn on the current task until all are done and answers their outputs
+/// in order: the store calls interleave at each of their awaits, as concurrent requests do.
+async fn all_at_once<'a, T>(
+    futures: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>>,
+) -> Vec<T> {
+    use std::task::Poll;
+    let mut pending: Vec<_> = futures.into_iter().map(Some).collect();
+    let mut outputs: Vec<Option<T>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(future) = slot
+                && let Poll::Ready(value) = future.as_mut().poll(cx)
+            {
+                *output = Some(value);
+                *slot = None;
+            }
+        }
+        if pending.iter().all(Option::is_none) { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
 
 // School timetables: the instance replaced by version, placements guarded by the version read.

@@ -180,6 +180,23 @@ impl Scans {
         });
     }
 
+    /// A batch's pages, loaded by `pages`, and whether reading them is over: no page waits to be
+    /// read and no task is at work on the batch. The pages alone cannot tell: a task stores a page
+    /// as read (`ready`) a moment before it hands the student's work in, so a look in between would
+    /// call the batch done with that page still shown as waiting. The task is asked before and
+    /// after the pages are loaded, so one that finishes or starts meanwhile counts as at work.
+    pub(crate) async fn look(
+        &self,
+        batch_id: &str,
+        pages: impl Future<Output = Result<Vec<ScanPage>, WebError>>,
+    ) -> Result<(Vec<ScanPage>, bool), WebError> {
+        let idle_before = !self.is_running(batch_id);
+        let pages = pages.await?;
+        let idle = idle_before && !self.is_running(batch_id);
+        let done = idle && !pages.iter().any(|p| p.status == ScanStatus::Queued);
+        Ok((pages, done))
+    }
+
     /// Whether a task is reading this batch now.
     pub(crate) fn is_running(&self, batch_id: &str) -> bool {
         self.running.lock().map(|r| r.contains(batch_id)).unwrap_or(false)
@@ -510,4 +527,48 @@ pub(crate) async fn resolve(
     }
     settle(app, sheet, &student).await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(seq: u32, status: ScanStatus) -> ScanPage {
+        ScanPage {
+            batch_id: "sb-1".to_owned(),
+            seq,
+            file_name: format!("{seq}.jpg"),
+            blob: String::new(),
+            status,
+            reason: String::new(),
+            student_id: None,
+            read: None,
+            updated_at: Utc::now(),
+        }
+    }
+
+    async fn done(scans: &Scans, pages: Vec<ScanPage>, meanwhile: impl FnOnce()) -> bool {
+        let load = async move {
+            meanwhile();
+            Ok(pages)
+        };
+        scans.look("sb-1", load).await.unwrap().1
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_done_when_nothing_is_queued_and_no_task_is_at_it() {
+        let scans = Scans::default();
+        let read = vec![page(1, ScanStatus::Applied), page(2, ScanStatus::Ready)];
+        assert!(done(&scans, read.clone(), || {}).await, "a ready page waits for the student's other pages");
+        assert!(!done(&scans, vec![page(1, ScanStatus::Queued)], || {}).await);
+
+        // The task stored page 2 as read and is handing the work in: not done, whatever the pages say.
+        assert!(scans.claim("sb-1"));
+        assert!(!done(&scans, read.clone(), || {}).await);
+        assert!(!done(&scans, read.clone(), || scans.release("sb-1")).await, "finished while the pages loaded");
+        assert!(done(&scans, read.clone(), || {}).await);
+        assert!(!done(&scans, read.clone(), || assert!(scans.claim("sb-1"))).await, "started while they loaded");
+        scans.release("sb-1");
+        assert!(done(&scans, read, || {}).await);
+    }
 }

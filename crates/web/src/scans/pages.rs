@@ -329,7 +329,7 @@ pub(crate) struct BatchStatus {
 
 async fn batch_status(app: &Arc<App>, ctx: &RequestContext, batch: &ScanBatch) -> Result<BatchStatus, WebError> {
     let m = ctx.lang.messages().scan;
-    let pages = app.store.scan_pages(&batch.id).await?;
+    let (pages, done) = app.scans.look(&batch.id, async { Ok(app.store.scan_pages(&batch.id).await?) }).await?;
     let homework = app.homeworks.homework(&*app.store, &batch.homework_id).await?.ok_or(WebError::NotFound)?;
     let names: HashMap<String, String> = student_names(app, &homework.class_id)
         .await
@@ -345,7 +345,7 @@ async fn batch_status(app: &Arc<App>, ctx: &RequestContext, batch: &ScanBatch) -
         review: count(ScanStatus::Review),
         duplicate: count(ScanStatus::Duplicate),
         failed: count(ScanStatus::Failed),
-        done: !pages.iter().any(|p| p.status == ScanStatus::Queued),
+        done,
         rows: pages
             .iter()
             .map(|p| PageLine {
@@ -363,7 +363,7 @@ async fn batch_status(app: &Arc<App>, ctx: &RequestContext, batch: &ScanBatch) -
             .collect(),
     };
     // A server restart stops a batch's reader: the first look at the batch starts it again.
-    if !status.done && !app.scans.is_running(&batch.id) {
+    if status.queued > 0 && !app.scans.is_running(&batch.id) {
         Scans::kick(app, batch);
     }
     Ok(status)
