@@ -152,13 +152,29 @@ async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner(
     assert!(reasons.contains(&class_name), "the reason names the class: {reasons}");
     assert_eq!(app.stored(&lead).await.2, version, "a refused move writes nothing");
 
-    // A shared lesson is not moved alone.
-    let s = inst.shared.iter().position(Option::is_some).unwrap();
-    let reply = app
-        .post_form(&format!("/schools/{lead}/timetable/move"), &principal, &fields(&inst.keys[s], 0, 0, version))
-        .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.json()["reasons"].to_string().contains("专递课堂"));
+    // A shared lesson moves in the partner school too, which this principal may not manage:
+    // wherever its own school would take it, the move is refused, naming the partner school.
+    let s = (0..inst.keys.len()).find(|&i| inst.shared[i].as_ref().is_some_and(|m| m.lead)).unwrap();
+    let partner_name = &inst.schools[inst.shared[s].as_ref().unwrap().partner_school].name;
+    let mut refused_for_rights = false;
+    for (day, period) in (0..5u16).flat_map(|d| (0..6u16).map(move |q| (d, q))) {
+        let reply = app
+            .post_form(
+                &format!("/schools/{lead}/timetable/move"),
+                &principal,
+                &fields(&inst.keys[s], day, period, version),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+        let reasons = reply.json()["reasons"].to_string();
+        if reasons.contains("排课权限") {
+            assert!(reasons.contains(&format!("专递课堂同时在 {partner_name} 上课")), "{reasons}");
+            refused_for_rights = true;
+            break;
+        }
+    }
+    assert!(refused_for_rights, "some period is free in the lead school, and the partner's rights are missing there");
+    assert_eq!(app.stored(&lead).await.2, version, "a refused move writes nothing");
 
     // Move a lesson to a cell where it fits, then pin it there.
     let week = &inst.schools[0];
