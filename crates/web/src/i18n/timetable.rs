@@ -23,6 +23,7 @@ pub struct TimetableMessages {
     pub ended_settled: &'static str,
     pub ended_stopped: &'static str,
     pub cancelled: &'static str,
+    pub stopped_unsolved: &'static str,
     pub best_so_far: &'static str,
     /// `{}`: the partner school.
     pub shared_needs_manage: &'static str,
@@ -109,6 +110,7 @@ pub const ZH: TimetableMessages = TimetableMessages {
     ended_settled: "罚分已不再下降，提前结束",
     ended_stopped: "已按要求停止，保存的是目前最好的课表",
     cancelled: "已取消排队。",
+    stopped_unsolved: "已按要求停止，尚未找到满足全部硬约束的课表（未保存）。仍未满足的要求：",
     best_so_far: "目前最好的软约束罚分",
     shared_needs_manage: "专递课堂同时在 {} 上课，调动它需要该校的排课权限，请联系区教育局或该校教务",
     shared_moved: "专递课堂同时调到",
@@ -194,6 +196,7 @@ pub const EN: TimetableMessages = TimetableMessages {
     ended_settled: "ended early: the penalty stopped falling",
     ended_stopped: "stopped as asked; the best timetable so far was saved",
     cancelled: "Taken out of the line.",
+    stopped_unsolved: "Stopped as asked before a timetable met every hard constraint (nothing saved). Still broken:",
     best_so_far: "best soft penalty so far",
     shared_needs_manage: "The shared lesson also runs in {}; moving it needs the right to manage that school's timetable (ask the district or that school)",
     shared_moved: "The shared lesson moves with it:",
