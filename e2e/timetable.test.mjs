@@ -212,7 +212,8 @@ test('a 专递课堂 coordinator for both schools queues solves, stops one and m
   // A long solve of the partner school runs; the lead school's solve waits in line meanwhile. Every
   // subject wished into the morning cannot all be granted, so the partner's solve keeps improving
   // its penalty instead of ending at zero.
-  const partner = await as('principal');
+  const partner = await page.context().newPage();
+  partner.setDefaultTimeout(20000);
   await partner.goto(`${BASE}${partnerUrl}/settings`);
   await partner.waitForSelector('#tts-subjects-form');
   for (const select of await partner.locator('#tts-subjects-form select[name^="hd."]').all()) {
