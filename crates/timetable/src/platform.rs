@@ -620,15 +620,11 @@ impl Instance {
     /// [`MoveVerdict::moves`] lists every lesson that moves, so the other schools' timetables can
     /// be checked and changed with it.
     pub fn check_move(&self, tt: &Timetable, a: usize, day: u16, period: u16) -> MoveVerdict {
-        if a >= self.keys.len() {
-            return MoveVerdict::refused(vec!["这节课不存在 / no such lesson".into()]);
-        }
-        if let Some(refusal) = self.outside_week(a, day, period) {
-            return MoveVerdict::refused(vec![refusal]);
+        let mut moved = tt.clone();
+        if let Err(refused) = self.put(&mut moved, a, day, period) {
+            return refused;
         }
         let before = check(&self.problem, tt);
-        let mut moved = tt.clone();
-        moved.placements[a].start = Some(self.slot(day, period));
         let mut moves = vec![a];
         // Place the other sides one link at a time (a lead lesson may have several partners).
         while let Some((b, candidates)) = self.next_linked_side(&moved, &moves) {
@@ -652,27 +648,33 @@ impl Instance {
     /// Checks moving several lessons at once to the given places of the grid (no choice made),
     /// e.g. a shared lesson's sides as the school that moved it placed them.
     pub fn check_moves(&self, tt: &Timetable, places: &[(usize, u16, u16)]) -> MoveVerdict {
-        let before = check(&self.problem, tt);
         let mut moved = tt.clone();
         for &(a, day, period) in places {
-            if a >= self.keys.len() {
-                return MoveVerdict::refused(vec!["这节课不存在 / no such lesson".into()]);
+            if let Err(refused) = self.put(&mut moved, a, day, period) {
+                return refused;
             }
-            if let Some(refusal) = self.outside_week(a, day, period) {
-                return MoveVerdict::refused(vec![refusal]);
-            }
-            moved.placements[a].start = Some(self.slot(day, period));
         }
         let moves: Vec<usize> = places.iter().map(|&(a, _, _)| a).collect();
-        self.verdict(&before, moved, &moves)
+        self.verdict(&check(&self.problem, tt), moved, &moves)
     }
 
-    /// Why `a` cannot start at (`day`, `period`) of its own school's week at all.
-    fn outside_week(&self, a: usize, day: u16, period: u16) -> Option<String> {
+    /// Starts `a` at (`day`, `period`) in `tt`, or refuses a lesson that does not exist or a
+    /// period its own school's week does not have.
+    fn put(&self, tt: &mut Timetable, a: usize, day: u16, period: u16) -> std::result::Result<(), MoveVerdict> {
+        let Some(activity) = self.problem.activities.get(a).filter(|_| a < self.keys.len()) else {
+            return Err(MoveVerdict::refused(vec!["这节课不存在 / no such lesson".into()]));
+        };
         let school = &self.schools[self.school_of[a]];
-        let dur = self.problem.activities[a].duration.max(1);
-        (usize::from(day) >= school.days.len() || usize::from(period + dur) > school.periods.len())
-            .then(|| format!("{} 没有这个节次 / the school has no such period", school.name))
+        if usize::from(day) >= school.days.len()
+            || usize::from(period + activity.duration.max(1)) > school.periods.len()
+        {
+            return Err(MoveVerdict::refused(vec![format!(
+                "{} 没有这个节次 / the school has no such period",
+                school.name
+            )]));
+        }
+        tt.placements[a].start = Some(self.slot(day, period));
+        Ok(())
     }
 
     /// A shared lesson's side linked to an already moved lesson but not moved yet, with the starts
@@ -835,6 +837,15 @@ mod tests {
         s.timetable
     }
 
+    /// Where the lead school put its side of each shared lesson: what a partner's solve pins.
+    fn lead_sides(inst: &Instance, tt: &Timetable) -> HashMap<String, (u16, u16)> {
+        inst.to_stored(tt, &vec![false; inst.keys.len()])
+            .into_iter()
+            .filter(|p| p.key.starts_with("shared/") && p.key.ends_with("/lead"))
+            .map(|p| (p.key, (p.day, p.period)))
+            .collect()
+    }
+
     #[test]
     fn weekly_counts_follow_the_curriculum_plan() {
         assert_eq!(weekly_lessons(1, Subject::Chinese), 8);
@@ -867,11 +878,7 @@ mod tests {
         let partner_id = &group.member_school_ids[0];
         let partner = plan_from_roster(&roster, partner_id).unwrap();
         let pinst = Instance::from_plan(&partner).unwrap();
-        let fixed: HashMap<String, (u16, u16)> = stored
-            .iter()
-            .filter(|s| s.key.starts_with("shared/") && s.key.ends_with("/lead"))
-            .map(|s| (s.key.clone(), (s.day, s.period)))
-            .collect();
+        let fixed = lead_sides(&inst, &tt);
         assert!(!fixed.is_empty());
         let ptt = solve_plan(&pinst, &fixed);
         for (key, &(d, q)) in &fixed {
@@ -923,13 +930,7 @@ mod tests {
         // The partner school solved second, around the lead's side of its shared lessons.
         let partner_id = inst.schools[inst.school_of[s + 1]].id.clone();
         let pinst = Instance::from_plan(&plan_from_roster(&roster, &partner_id).unwrap()).unwrap();
-        let fixed: HashMap<String, (u16, u16)> = inst
-            .to_stored(&tt, &vec![false; inst.keys.len()])
-            .into_iter()
-            .filter(|p| p.key.starts_with("shared/") && p.key.ends_with("/lead"))
-            .map(|p| (p.key, (p.day, p.period)))
-            .collect();
-        let ptt = solve_plan(&pinst, &fixed);
+        let ptt = solve_plan(&pinst, &lead_sides(&inst, &tt));
         // Every start of the lead side where the move is allowed takes the partner along.
         let mut in_both = 0;
         for day in 0..5 {
