@@ -7,14 +7,16 @@
 // partner solve makes the lead school's solve wait in line until it is stopped with its best
 // timetable so far, and the shared lesson moves in both schools at once;
 // the 教研员 sees the 专递课堂 lesson in the district list with both schools at the same time and
-// in the partner school's page. Pages are checked to fit 375 px, and photographed.
+// in the partner school's page. Last, the principal sets up an elective block (走班) for 高二 in the
+// timetable inputs, solves, sees the block with its groups in a class's week, and moves it whole.
+// Pages are checked to fit 375 px, and photographed.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, PHONE, harness, shot, assertFits } from './harness.mjs';
 
-// A refused move answers 422 on purpose.
-const { as, noProblems } = harness({ expected: /\/timetable\/move$/ });
+// A refused move and refused timetable inputs (an elective block's teacher twice) answer 422 on purpose.
+const { as, noProblems } = harness({ expected: /\/timetable\/(move|settings)$/ });
 
 let timetableUrl;
 
@@ -238,7 +240,13 @@ test('a 专递课堂 coordinator for both schools queues solves, stops one and m
   await Promise.all([partner.waitForURL(/\/timetable$/), partner.click('#solve-stop')]);
   await partner.waitForSelector('#solve-result', { timeout: 60000 });
   assert.match(await partner.locator('#solve-result').innerText(), /排课完成.*已按要求停止，保存的是目前最好的课表/s);
-  assert.match(await partner.locator('#tt-hard').innerText(), /硬约束全部满足/);
+  // Seen twice under heavy load: the figures missing after the stopped solve's result. Say what
+  // the page showed, to find out why.
+  const hard = await partner.locator('#tt-hard').innerText().catch(async (e) => {
+    await shot(partner, 'timetable-stopped-no-figures');
+    throw new Error(`${e.message}\npage ${partner.url()}:\n${await partner.locator('main').innerText().catch(() => '?')}`);
+  });
+  assert.match(hard, /硬约束全部满足/);
   await shot(partner, 'timetable-stopped');
   await page.waitForSelector('#solve-result', { timeout: 60000 });
   assert.match(await page.locator('#solve-result').innerText(), /排课完成：全部硬约束均已满足/);
@@ -295,5 +303,104 @@ test('the researcher sees the shared lesson in two schools at the same time', as
   const phone = await as('researcher', PHONE);
   await phone.goto(`${BASE}/timetables`);
   await assertFits(phone, 'the district list');
+  noProblems();
+});
+
+/** Ticks or unticks one period of a teacher's or a class's unavailability grid and saves. */
+async function markUnavailable(page, kind, name, value) {
+  await page.selectOption(`#tts-${kind}-pick`, { label: name });
+  await Promise.all([page.waitForURL(new RegExp(`${kind}=`)), page.click(`#tts-${kind}-pick + button`)]);
+  await page.locator(`#tts-${kind}-grid label:has(input[value="${value}"])`).click();
+  await Promise.all([page.waitForURL(/saved=1/), page.click(`#tts-${kind}-save`)]);
+}
+
+test('the principal sets up a 走班 block, solves it in parallel and moves it whole', async () => {
+  assert.ok(timetableUrl, 'the first test found the timetable');
+  const page = await as('principal');
+  // The year with two or more classes, and its physics and history teachers (read off a class's week).
+  await page.goto(`${timetableUrl}?view=class`);
+  const labels = await page.locator('#tt-resource option').allInnerTexts();
+  const yearOf = (label) => label.replace(/\(\d+\)班$/, '');
+  const year = ['高一', '高二', '高三'].find((y) => labels.filter((l) => yearOf(l.trim()) === y).length >= 2);
+  assert.ok(year, 'the school has a senior year with two classes');
+  const classes = labels.map((l) => l.trim()).filter((l) => yearOf(l) === year);
+  const classIndex = await page.locator('#tt-resource option', { hasText: classes[0] }).first().getAttribute('value');
+  const classWeek = `${timetableUrl}?view=class&i=${classIndex}`;
+  await page.goto(classWeek);
+  const teacherOf = async (subject) =>
+    (await page.locator('#tt-grid .tt-lesson', { has: page.locator('b', { hasText: new RegExp(`^${subject}$`) }) })
+      .first().locator('.tt-detail').innerText()).split(' · ')[0].trim();
+  const [physics, history] = [await teacherOf('物理'), await teacherOf('历史')];
+
+  // Friday's last period is kept for a year assembly: free for the classes and the two teachers.
+  await page.goto(`${timetableUrl}/settings`);
+  const lastFriday = await page.locator('#tts-class-grid tbody tr:last-child td:nth-child(6) input').getAttribute('value');
+  const assembly = [...classes.map((c) => ['class', c]), ['teacher', physics], ['teacher', history]];
+  for (const [kind, name] of assembly) await markUnavailable(page, kind, name, lastFriday);
+
+  // Physics and history groups for the whole year, twice a week.
+  await page.goto(`${timetableUrl}/settings#tts-elective`);
+  assert.ok(await page.locator('#tts-blocks-none').count(), 'no block yet');
+  const name = `${year}选考A段`;
+  await page.fill('#tts-elective-name', name);
+  await page.fill('#tts-elective-per-week', '2');
+  for (const c of classes) await page.locator('#tts-elective-form .tts-classes label', { hasText: c }).locator('input').check();
+  const rows = page.locator('#tts-group-table tbody tr');
+  const choose = async (row, subject, teacher) => {
+    await rows.nth(row).locator('select[name="gs"]').selectOption({ label: subject });
+    const value = await rows.nth(row).locator('select[name="gt"] option', { hasText: `${teacher} (` }).first().getAttribute('value');
+    await rows.nth(row).locator('select[name="gt"]').selectOption(value);
+  };
+  // The same teacher for both groups is refused with the reason, and the editor keeps the entries.
+  await choose(0, '物理', physics);
+  await choose(1, '历史', physics);
+  await page.click('#tts-elective-save');
+  await page.waitForSelector('#tts-errors');
+  assert.match(await page.locator('#tts-errors').innerText(), new RegExp(`走班 ${name}：${physics} 不能同时教两个教学班`));
+  assert.equal(await page.locator('#tts-elective-name').inputValue(), name);
+  await shot(page, 'timetable-elective-refused');
+  await choose(1, '历史', history);
+  await Promise.all([page.waitForURL(/saved=1/), page.click('#tts-elective-save')]);
+  const block = page.locator('#tts-blocks .tts-block').first();
+  assert.match(await block.innerText(), new RegExp(`${name}·物理[\\s\\S]*${name}·历史`));
+  assert.match(await block.innerText(), /物理、历史 −2 节/, 'what it takes out of each class is said');
+  assert.match(await page.locator('#tts-summary').innerText(), new RegExp(`走班：${name}`));
+  await shot(page, 'timetable-elective-saved');
+
+  // Solve, then the class's week shows the block with both groups in its two periods.
+  await page.click('#tts-back');
+  await page.fill('#solve-seconds', '3');
+  await Promise.all([page.waitForURL(/\/timetable$/), page.click('#solve')]);
+  await page.waitForSelector('#solve-result', { timeout: 60000 });
+  assert.match(await page.locator('#solve-result').innerText(), /排课完成：全部硬约束均已满足/);
+  await page.goto(classWeek);
+  const inBlock = page.locator('#tt-grid .tt-lesson', { hasText: `走班·${name}` });
+  await inBlock.first().waitFor();
+  assert.equal(await inBlock.count(), 2, 'twice a week');
+  assert.match(await inBlock.first().innerText(), new RegExp(`物理 ${physics}、历史 ${history}`));
+  await shot(page, 'timetable-elective-class');
+
+  // The assembly is given up; the block moves to Friday's last period with both groups.
+  await page.goto(`${timetableUrl}/settings`);
+  for (const [kind, who] of assembly) await markUnavailable(page, kind, who, lastFriday);
+  await page.goto(classWeek);
+  const [day, period] = lastFriday.split('-');
+  const key = await inBlock.first().getAttribute('data-key');
+  await inBlock.first().click();
+  const target = page.locator(`#tt-grid td.tt-cell[data-day="${day}"][data-period="${period}"]`);
+  const [reply] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/timetable/move')), target.click()]);
+  // A move that is done reloads the page (its body is gone by then); a refusal stays to be read.
+  if (reply.status() !== 200) assert.fail(`the freed period refused the block: ${await reply.text()}`);
+  await page.waitForLoadState('load');
+  await page.waitForSelector('#tt-message:not([hidden])');
+  assert.match(await page.locator('#tt-message').innerText(), new RegExp(`走班 ${name} 的各教学班一起调到 周五`));
+  assert.equal(await target.locator(`.tt-lesson[data-key="${key}"]`).count(), 1, 'the block is in its new cell');
+  await shot(page, 'timetable-elective-moved');
+
+  const phone = await as('principal', PHONE);
+  await phone.goto(`${timetableUrl}/settings#tts-elective`);
+  await phone.waitForSelector('#tts-blocks');
+  await assertFits(phone, 'the timetable inputs page with an elective block');
+  await shot(phone, 'timetable-elective-phone');
   noProblems();
 });

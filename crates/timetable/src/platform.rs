@@ -21,6 +21,7 @@ use crate::model::{Kind, Placement, Problem, Slot, Timetable};
 use crate::school::{Class, District, Lesson, Origin, Period, School, SchoolRoom, SharedLesson, Strength, Teacher};
 use crate::solve::SolveConfig;
 
+pub mod electives;
 pub mod settings;
 
 /// The teaching days of every demo and roster-derived school.
@@ -130,6 +131,14 @@ pub struct SchoolPlan {
     pub teacher_ids: Vec<String>,
     /// Stable ids of `district.shared_lessons` (the same in both schools' plans).
     pub shared_ids: Vec<String>,
+    /// Stable ids of `district.elective_blocks` (set by the school's conditions).
+    #[serde(default)]
+    pub elective_ids: Vec<String>,
+}
+
+/// The name of a class's home room (one per class, derived from the roster).
+pub fn home_room_name(class_name: &str) -> String {
+    format!("{class_name}教室")
 }
 
 /// One 专递课堂 lesson between a lead school and a partner school, as derived from a school group.
@@ -283,6 +292,7 @@ pub fn plan_from_roster(roster: &Roster, school_id: &str) -> Result<SchoolPlan> 
         class_ids: b.class_ids,
         teacher_ids: b.teacher_ids,
         shared_ids: b.shared_ids,
+        elective_ids: Vec::new(),
     })
 }
 
@@ -326,12 +336,14 @@ impl Builder {
         let size = roster.students.iter().filter(|s| s.class_id == c.id).count() as u32;
         let name =
             if school == 0 { c.name.clone() } else { format!("{} {}", self.district.schools[school].name, c.name) };
-        let room_name = format!("{name}教室");
+        let room_name = home_room_name(&name);
         self.district.rooms.push(SchoolRoom {
             name: room_name.clone(),
             school,
             kind: room_name,
-            capacity: size.max(50),
+            // A classroom seats a class of up to 55 (above that is a 大班额), so a 走班 group
+            // made of parts of several classes fits in one.
+            capacity: size.max(55),
             delivery_equipment: equipment,
         });
         self.home_room.push(self.district.rooms.len() - 1);
@@ -380,6 +392,18 @@ pub struct SharedMark {
     pub teacher: String,
 }
 
+/// How an activity takes part in an elective block (走班).
+#[derive(Debug, Clone, Serialize)]
+pub struct ElectiveMark {
+    /// The block's name.
+    pub block: String,
+    /// Student sets (index into the problem) of the classes the block takes whole: their
+    /// timetables show the block rather than one group's lesson.
+    pub classes: Vec<u32>,
+    /// The groups in a line ("物理 张老师、历史 李老师").
+    pub groups: String,
+}
+
 /// A school's instance ready for the solver, the checker and the pages.
 #[derive(Debug, Clone)]
 pub struct Instance {
@@ -391,6 +415,8 @@ pub struct Instance {
     pub school_of: Vec<usize>,
     /// Per activity: its part in a shared lesson.
     pub shared: Vec<Option<SharedMark>>,
+    /// Per activity: its elective block.
+    pub elective: Vec<Option<ElectiveMark>>,
     /// This school (index 0) and its partners.
     pub schools: Vec<SchoolWeek>,
     /// Student sets (classes) of this school: index into `problem.student_sets`.
@@ -408,6 +434,7 @@ impl Instance {
         let d = &plan.district;
         let mut keys = Vec::with_capacity(compiled.origins.len());
         let mut shared = Vec::with_capacity(compiled.origins.len());
+        let mut elective = Vec::with_capacity(compiled.origins.len());
         let mut school_of = Vec::with_capacity(compiled.origins.len());
         // A class's lessons of one subject are numbered across the plan's entries, so a subject
         // taught as singles and doubles (two entries) keeps one key per lesson.
@@ -421,6 +448,7 @@ impl Instance {
                     *n += 1;
                     keys.push(format!("{}/{}/{}", plan.class_ids[l.class], l.subject, n));
                     shared.push(None);
+                    elective.push(None);
                 }
                 Origin::Shared { index, nth, remote } => {
                     let sl = &d.shared_lessons[index];
@@ -439,10 +467,21 @@ impl Instance {
                         partner_school,
                         teacher: d.teachers[sl.teacher].name.clone(),
                     }));
+                    elective.push(None);
                 }
                 Origin::Elective { index, nth, lesson } => {
-                    keys.push(format!("elective/{index}/{}/{lesson}", nth + 1));
+                    let b = &d.elective_blocks[index];
+                    let id = plan.elective_ids.get(index).cloned().unwrap_or_else(|| index.to_string());
+                    keys.push(format!("elective/{id}/{}/{lesson}", nth + 1));
                     shared.push(None);
+                    let groups: Vec<String> =
+                        b.lessons.iter().map(|l| format!("{} {}", l.subject, d.teachers[l.teacher].name)).collect();
+                    elective.push(Some(ElectiveMark {
+                        block: b.name.clone(),
+                        // The block's classes are held by its first group's lesson (see `compile`).
+                        classes: if lesson == 0 { b.classes.iter().map(|&c| c as u32).collect() } else { Vec::new() },
+                        groups: groups.join("、"),
+                    }));
                 }
             }
         }
@@ -462,6 +501,7 @@ impl Instance {
             keys,
             school_of,
             shared,
+            elective,
             schools,
             classes: (0..d.classes.len()).filter(|&i| own(d.classes[i].school)).map(|i| i as u32).collect(),
             teachers: (0..d.teachers.len()).filter(|&i| own(d.teachers[i].school)).map(|i| i as u32).collect(),
@@ -491,6 +531,7 @@ impl Instance {
             keys: p.activities.iter().map(|a| format!("fet/{}", a.id)).collect(),
             school_of: vec![0; p.activities.len()],
             shared: vec![None; p.activities.len()],
+            elective: vec![None; p.activities.len()],
             schools: vec![SchoolWeek {
                 id: school_id.to_owned(),
                 name: school_name.to_owned(),
@@ -618,7 +659,8 @@ impl Instance {
     /// soft ones. A shared lesson moves with its other sides: each to a period of its own school
     /// that overlaps the new time in clock time (the one that breaks the fewest requirements);
     /// [`MoveVerdict::moves`] lists every lesson that moves, so the other schools' timetables can
-    /// be checked and changed with it.
+    /// be checked and changed with it. Lessons that must start together (an elective block's
+    /// groups, a hard same-starting-time group of a FET file) move together to the same start.
     pub fn check_move(&self, tt: &Timetable, a: usize, day: u16, period: u16) -> MoveVerdict {
         let mut moved = tt.clone();
         if let Err(refused) = self.put(&mut moved, a, day, period) {
@@ -628,11 +670,16 @@ impl Instance {
         let mut moves = vec![a];
         // Place the other sides one link at a time (a lead lesson may have several partners).
         while let Some((b, candidates)) = self.next_linked_side(&moved, &moves) {
-            let best = candidates.into_iter().min_by_key(|&s| {
-                let mut trial = moved.clone();
-                trial.placements[b].start = Some(s);
-                check(&self.problem, &trial).hard_violations
-            });
+            // One candidate needs no trial (a same-start group may be large).
+            let best = if candidates.len() == 1 {
+                candidates.first().copied()
+            } else {
+                candidates.into_iter().min_by_key(|&s| {
+                    let mut trial = moved.clone();
+                    trial.placements[b].start = Some(s);
+                    check(&self.problem, &trial).hard_violations
+                })
+            };
             let Some(slot) = best else {
                 let school = &self.schools[self.school_of[b]].name;
                 return MoveVerdict::refused(vec![format!(
@@ -677,10 +724,17 @@ impl Instance {
         Ok(())
     }
 
-    /// A shared lesson's side linked to an already moved lesson but not moved yet, with the starts
-    /// at the same real time as that lesson's new start.
+    /// A lesson tied to an already moved lesson but not moved yet, with the starts it may take: a
+    /// shared lesson's side at the same real time as the moved side's new start, a member of a hard
+    /// same-starting-time group at the moved member's start.
     fn next_linked_side(&self, moved: &Timetable, done: &[usize]) -> Option<(usize, Vec<Slot>)> {
         self.problem.constraints.iter().find_map(|c| {
+            if let Kind::SameStartingTime { activities } = &c.kind {
+                let start = activities.iter().find(|&&x| done.contains(&(x as usize)))?;
+                let start = moved.placements[*start as usize].start?;
+                let next = activities.iter().find(|&&x| !done.contains(&(x as usize)))?;
+                return c.hard.then(|| (*next as usize, vec![start]));
+            }
             let Kind::LinkedStarts { first, second, allowed } = &c.kind else { return None };
             let (first, second) = (*first as usize, *second as usize);
             let start = |x: usize| moved.placements[x].start.map(usize::from);

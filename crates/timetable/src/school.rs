@@ -161,6 +161,10 @@ pub struct ElectiveBlock {
     pub per_week: u16,
     /// Periods per block.
     pub duration: u16,
+    /// The only starts (day, period of the school's week) the block may take, if restricted
+    /// (e.g. a double block kept off lunch); hard.
+    #[serde(default)]
+    pub starts: Option<Vec<DayPeriod>>,
 }
 
 /// Everything a district timetables together.
@@ -561,6 +565,17 @@ impl District {
                         );
                     }
                     acts.push(a);
+                }
+                if let Some(times) = &b.starts {
+                    push(
+                        &mut p,
+                        Strength::Hard,
+                        format!("走班 {} 安排在指定时间", b.name),
+                        Kind::PreferredStarts {
+                            activities: acts.clone(),
+                            slots: times.iter().map(|&(d, q)| slot(d, q)).collect(),
+                        },
+                    );
                 }
                 if acts.len() >= 2 {
                     push(

@@ -820,6 +820,7 @@ fn two_schools(overlapping: bool) -> District {
         ],
         per_week: 2,
         duration: 1,
+        starts: None,
     }];
     d
 }

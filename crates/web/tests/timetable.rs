@@ -495,3 +495,169 @@ async fn a_teachers_unavailable_period_is_kept_free_by_the_next_solve() {
     assert!(district.contains("<a href=\"/timetables\" aria-current=\"page\">"), "{district}");
     assert!(district.contains("<a href=\"/\" aria-current=\"false\">"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_elective_block_is_set_up_solved_in_parallel_and_moved_whole() {
+    let app = setup().await;
+    let lead = app.roster.school_groups[0].lead_school_id.clone();
+    let principal = app.sign_in("principal").await;
+    let url = format!("/schools/{lead}/timetable/settings");
+    let plan = timetable::platform::plan_from_roster(&app.roster, &lead).unwrap();
+    let d = &plan.district;
+    let year: Vec<(String, String)> = d
+        .classes
+        .iter()
+        .zip(&plan.class_ids)
+        .filter(|(c, _)| c.school == 0 && c.name.starts_with("高二"))
+        .map(|(c, id)| (id.clone(), c.name.clone()))
+        .collect();
+    assert!(year.len() >= 2, "the demo's complete school has a 高二 year");
+    // The year's own physics and history teachers, whom the block frees from those lessons.
+    let teacher_of = |subject: &str| {
+        let first = plan.class_ids.iter().position(|id| *id == year[0].0).unwrap();
+        let l = d.lessons.iter().find(|l| l.subject == subject && l.class == first).unwrap();
+        plan.teacher_ids[l.teacher].clone()
+    };
+    let (physics, history) = (teacher_of("物理"), teacher_of("历史"));
+    let form = |groups: &[(&str, &str)]| {
+        let mut f: Vec<(&str, String)> = vec![
+            ("section", "elective".into()),
+            ("id", String::new()),
+            ("version", "0".into()),
+            ("name", "高二选考A段".into()),
+            ("per_week", "3".into()),
+            ("length", "1".into()),
+        ];
+        f.extend(year.iter().map(|(id, _)| ("ec", id.clone())));
+        for (subject, teacher) in groups {
+            f.extend([
+                ("gs", (*subject).to_owned()),
+                ("gt", (*teacher).to_owned()),
+                ("gr", String::new()),
+                ("gn", String::new()),
+            ]);
+        }
+        // A blank row, as the page sends it.
+        f.extend([("gs", String::new()), ("gt", String::new()), ("gr", String::new()), ("gn", String::new())]);
+        f
+    };
+
+    // One teacher for two groups at once is refused, naming the block and the teacher; the
+    // editor keeps what was entered and nothing is stored.
+    let reply = app.post_form(&url, &principal, &form(&[("physics", &physics), ("history", &physics)])).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = reply.text();
+    assert!(html.contains("走班 高二选考A段：") && html.contains("不能同时教两个教学班"), "{html}");
+    assert!(html.contains("value=\"高二选考A段\""), "the editor shows what was entered");
+    assert!(app.store.timetable_settings(&lead).await.unwrap().is_none(), "nothing was stored");
+    // A half-filled row names its number.
+    let mut half = form(&[("physics", &physics)]);
+    half.extend([("gs", "history".into()), ("gt", String::new()), ("gr", String::new()), ("gn", String::new())]);
+    let reply = app.post_form(&url, &principal, &half).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("第 3 个教学班：学科和任课教师都要选"));
+
+    // Friday's last period is kept free for the year and the two teachers (a year assembly), so
+    // that once it is given up the block has a known free place to move to.
+    let mut version = 0;
+    let keep_free = async |section: &str, id: &str, free: bool, version: &mut i64| {
+        let mut f: Vec<(&str, String)> =
+            vec![("section", section.into()), ("id", id.into()), ("version", version.to_string())];
+        if free {
+            f.push(("u", "4-7".into()));
+        }
+        let reply = app.post_form(&url, &principal, &f).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+        *version += 1;
+    };
+    for (id, _) in &year {
+        keep_free("class", id, true, &mut version).await;
+    }
+    keep_free("teacher", &physics, true, &mut version).await;
+    keep_free("teacher", &history, true, &mut version).await;
+
+    // Physics and history for the whole year, three periods a week.
+    let mut block = form(&[("physics", &physics), ("history", &history)]);
+    block[2].1 = version.to_string();
+    let reply = app.post_form(&url, &principal, &block).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    version += 1;
+    let page = app.get(&format!("{url}?saved=1"), &principal).await.text();
+    assert!(page.contains("data-block=\"b1\"") && page.contains("高二选考A段·物理"), "the block is listed");
+    assert!(page.contains("物理、历史 −3 节"), "the periods it takes out of each class are said");
+
+    let status = app.solve(&lead, &principal).await;
+    assert_eq!(status["hard_ok"], true, "{status}");
+    let (inst, placements, _) = app.stored(&lead).await;
+    let at = |key: &str| {
+        let p = placement(&placements, key);
+        (p.day, p.period)
+    };
+    for nth in 1..=3 {
+        assert_eq!(at(&format!("elective/b1/{nth}/0")), at(&format!("elective/b1/{nth}/1")), "groups in parallel");
+    }
+    // A class of the year sees the block with both groups, not one group's lesson.
+    let class_index =
+        inst.classes.iter().position(|&c| inst.problem.student_sets[c as usize].name == year[0].1).unwrap();
+    let html = app.get(&format!("/schools/{lead}/timetable?view=class&i={class_index}"), &principal).await.text();
+    assert!(html.contains("走班·高二选考A段") && html.contains("物理 ") && html.contains("历史 "), "{html}");
+
+    // The assembly is given up: Friday's last period is free for everyone the block needs.
+    for (id, _) in &year {
+        keep_free("class", id, false, &mut version).await;
+    }
+    keep_free("teacher", &physics, false, &mut version).await;
+    keep_free("teacher", &history, false, &mut version).await;
+    let (_, _, tt_version) = app.stored(&lead).await;
+    let move_to = |key: &'static str, day: u16, period: u16| {
+        let fields = vec![
+            ("key", key.to_owned()),
+            ("day", day.to_string()),
+            ("period", period.to_string()),
+            ("version", tt_version.to_string()),
+        ];
+        let app = &app;
+        let principal = &principal;
+        let lead = &lead;
+        async move { app.post_form(&format!("/schools/{lead}/timetable/move"), principal, &fields).await }
+    };
+    // Where one of the year's classes has another lesson, the block is refused with that class;
+    // the groups are never split.
+    let busy = placements
+        .iter()
+        .find(|p| {
+            let a = inst.keys.iter().position(|k| *k == p.key).unwrap();
+            !p.key.starts_with("elective/")
+                && inst.problem.activities[a]
+                    .students
+                    .iter()
+                    .any(|&c| inst.problem.student_sets[c as usize].name == year[0].1)
+        })
+        .unwrap();
+    let reply = move_to("elective/b1/1/1", busy.day, busy.period).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    let reasons = reply.json()["reasons"].to_string();
+    assert!(reasons.contains(&format!("班级 {} 在", year[0].1)) && !reasons.contains("各教学班同时上课"), "{reasons}");
+    // Moving the history group's lesson to the freed period moves the block: both groups go.
+    let reply = move_to("elective/b1/1/1", 4, 7).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let notes = reply.json()["notes"].to_string();
+    assert!(notes.contains("走班 高二选考A段 的各教学班一起调到 周五 第8节"), "{notes}");
+    let (_, placements, _) = app.stored(&lead).await;
+    for k in 0..2 {
+        let p = placement(&placements, &format!("elective/b1/1/{k}"));
+        assert_eq!((p.day, p.period), (4, 7), "group {k} moved with the block");
+    }
+
+    // Deleting the block gives the year its physics and history lessons back.
+    let reply = app
+        .post_form(
+            &url,
+            &principal,
+            &[("section", "elective-delete".into()), ("id", "b1".into()), ("version", version.to_string())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let (inst, _, _) = app.stored(&lead).await;
+    assert!(!inst.keys.iter().any(|k| k.starts_with("elective/")), "the block is gone from the input");
+}

@@ -4,7 +4,8 @@
 //! Everything here is something the district model already expresses ([`crate::school`]):
 //! teachers' and classes' unavailable periods, lessons per day, free periods per week, a subject
 //! kept out of the last period or in one half of the day, a weekly count per class and subject,
-//! and double periods (连堂, a lesson of two periods). Settings name teachers and classes by roster
+//! double periods (连堂, a lesson of two periods) and elective blocks (走班, [`super::electives`]).
+//! Settings name teachers and classes by roster
 //! id and subjects by their code, so they survive re-deriving the instance; entries whose teacher,
 //! class or subject the school no longer has are left out.
 
@@ -14,6 +15,7 @@ use domain::Subject;
 use serde::{Deserialize, Serialize};
 
 use super::SchoolPlan;
+use super::electives::{self, ElectiveSetting};
 use crate::school::{DayPeriod, Lesson, Period, Strength};
 
 /// The weight of a wish (a condition that is preferred, not required), in percent.
@@ -44,6 +46,9 @@ pub struct Settings {
     /// Per class and subject ([`lesson_key`]).
     #[serde(default)]
     pub lessons: BTreeMap<String, LessonCount>,
+    /// Elective blocks (走班).
+    #[serde(default)]
+    pub electives: Vec<ElectiveSetting>,
 }
 
 /// A teacher's or a class's limits.
@@ -302,6 +307,7 @@ impl Settings {
             }
         }
         d.lessons = lessons;
+        electives::apply(&self.electives, &mut out, &starts(nd, &school.periods, 2, None), &mut errors);
         errors.extend(capacity_errors(&out, &cell));
         if errors.is_empty() { Ok(out) } else { Err(errors) }
     }
@@ -320,7 +326,11 @@ impl Settings {
 
     /// Nothing set.
     pub fn is_empty(&self) -> bool {
-        self.teachers.is_empty() && self.classes.is_empty() && self.subjects.is_empty() && self.lessons.is_empty()
+        self.teachers.is_empty()
+            && self.classes.is_empty()
+            && self.subjects.is_empty()
+            && self.lessons.is_empty()
+            && self.electives.is_empty()
     }
 }
 
@@ -356,6 +366,16 @@ fn capacity_errors(plan: &SchoolPlan, cell: &dyn Fn(DayPeriod) -> String) -> Vec
         add(&mut teacher_need, s.teacher, periods, s.duration);
         for &c in std::iter::once(&s.lead_class).chain(&s.remote_classes) {
             add(&mut class_need, c, periods, s.duration);
+        }
+    }
+    for b in &d.elective_blocks {
+        let periods = u32::from(b.per_week) * u32::from(b.duration.max(1));
+        for l in &b.lessons {
+            add(&mut teacher_need, l.teacher, periods, b.duration);
+            add(&mut class_need, l.group, periods, b.duration);
+        }
+        for &c in &b.classes {
+            add(&mut class_need, c, periods, b.duration);
         }
     }
     let mut errors = Vec::new();

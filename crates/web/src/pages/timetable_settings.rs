@@ -21,7 +21,9 @@ use domain::{ActivityRecord, ActorRef, ObjectRef, Subject};
 use serde::Deserialize;
 use store::TimetableSource;
 use timetable::platform::{
-    SchoolPlan, plan_from_roster,
+    Instance, SchoolPlan,
+    electives::{self, ElectiveSetting, GroupSetting},
+    plan_from_roster,
     settings::{HalfDay, LessonCount, Level, Limits, Settings, SubjectRule, lesson_key, subject_code},
 };
 
@@ -126,6 +128,25 @@ pub(crate) fn summary(lang: Lang, m: &SettingsMessages, s: &Settings) -> Vec<Sum
             })
             .collect(),
     );
+    line(
+        m.sum_electives,
+        s.electives
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} ({} {}, {} {}, {} {} × {})",
+                    b.name,
+                    b.classes.len(),
+                    m.unit_classes,
+                    b.groups.len(),
+                    m.unit_groups,
+                    b.per_week,
+                    m.unit_times,
+                    if b.duration > 1 { m.elective_double } else { m.elective_single }
+                )
+            })
+            .collect(),
+    );
     out
 }
 
@@ -170,6 +191,44 @@ pub(crate) struct SubjectRow {
     pub half: Vec<Option_>,
 }
 
+/// A saved elective block in the list.
+pub(crate) struct BlockRow {
+    pub id: String,
+    pub name: String,
+    pub classes: String,
+    pub groups: Vec<String>,
+    pub per_week: String,
+    /// The subjects whose lessons the block takes out of its classes, and how many periods.
+    pub replaces: String,
+    pub editing: bool,
+}
+
+/// A class to tick in the block editor.
+pub(crate) struct ClassTick {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+/// One group row of the block editor.
+pub(crate) struct GroupRow {
+    pub n: usize,
+    pub subjects: Vec<Option_>,
+    pub teachers: Vec<Option_>,
+    pub rooms: Vec<Option_>,
+    pub students: String,
+}
+
+/// The block editor (a new block, or the one being edited).
+pub(crate) struct BlockForm {
+    pub id: String,
+    pub name: String,
+    pub classes: Vec<ClassTick>,
+    pub per_week: String,
+    pub double: bool,
+    pub groups: Vec<GroupRow>,
+}
+
 #[derive(Template)]
 #[template(path = "timetable_settings.html")]
 pub(crate) struct SettingsPage {
@@ -191,6 +250,8 @@ pub(crate) struct SettingsPage {
     class: Option<LimitsForm>,
     lessons: Vec<LessonRow>,
     subjects: Vec<SubjectRow>,
+    blocks: Vec<BlockRow>,
+    block: BlockForm,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -199,6 +260,11 @@ pub(crate) struct PageQuery {
     class: Option<String>,
     saved: Option<String>,
     conflict: Option<String>,
+    /// The elective block to edit.
+    elective: Option<String>,
+    /// A block as entered but refused, shown again to correct.
+    #[serde(skip)]
+    draft: Option<ElectiveSetting>,
 }
 
 /// What the page needs beside the conditions: the school's plan as the roster gives it.
@@ -290,6 +356,132 @@ fn school_subjects(lang: Lang, plan: &SchoolPlan) -> Vec<(String, String)> {
     codes.into_iter().map(|c| (c.clone(), subject_label(lang, &c))).collect()
 }
 
+/// The school's teachers as (roster id, "name（subjects taught）"), for choosing a group's teacher.
+fn teacher_choices(lang: Lang, plan: &SchoolPlan) -> Vec<(String, String)> {
+    let sep = if lang == Lang::En { ", " } else { "、" };
+    own(plan, true)
+        .into_iter()
+        .map(|(id, name)| {
+            let t = plan.teacher_ids.iter().position(|x| *x == id);
+            let mut codes: Vec<String> = plan
+                .district
+                .lessons
+                .iter()
+                .filter(|l| Some(l.teacher) == t)
+                .map(|l| subject_code(&l.subject))
+                .collect();
+            codes.sort_by_key(|c| subject_order(c));
+            codes.dedup();
+            let taught: Vec<String> = codes.iter().map(|c| subject_label(lang, c)).collect();
+            let label = if taught.is_empty() { name } else { format!("{name} ({})", taught.join(sep)) };
+            (id, label)
+        })
+        .collect()
+}
+
+/// The school's rooms by name.
+fn room_names(plan: &SchoolPlan) -> Vec<String> {
+    plan.district.rooms.iter().filter(|r| r.school == 0).map(|r| r.name.clone()).collect()
+}
+
+fn class_name(plan: &SchoolPlan, id: &str) -> String {
+    plan.class_ids
+        .iter()
+        .position(|x| x == id)
+        .and_then(|i| plan.district.classes.get(i))
+        .map_or_else(|| id.to_owned(), |c| c.name.clone())
+}
+
+fn block_row(lang: Lang, m: &SettingsMessages, plan: &SchoolPlan, b: &ElectiveSetting, editing: bool) -> BlockRow {
+    let sep = if lang == Lang::En { ", " } else { "、" };
+    let teachers = own(plan, true);
+    let groups = b
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            let teacher = teachers.iter().find(|(id, _)| *id == g.teacher).map_or(g.teacher.as_str(), |(_, n)| n);
+            let room = match &g.room {
+                Some(r) => r.clone(),
+                None => b
+                    .classes
+                    .get(k)
+                    .map(|c| timetable::platform::home_room_name(&class_name(plan, c)))
+                    .unwrap_or_default(),
+            };
+            let mut text = format!("{} {teacher}", electives::group_name(&b.name, &b.groups, k));
+            if !room.is_empty() {
+                text.push_str(&format!(" · {room}"));
+            }
+            if let Some(n) = g.students {
+                text.push_str(&format!(" · {n}"));
+            }
+            text
+        })
+        .collect();
+    let mut codes: Vec<&str> = b.groups.iter().map(|g| g.subject.as_str()).collect();
+    codes.sort_by_key(|c| subject_order(c));
+    codes.dedup();
+    let subjects: Vec<String> = codes.iter().map(|c| subject_label(lang, c)).collect();
+    let length = if b.duration > 1 { m.elective_double } else { m.elective_single };
+    BlockRow {
+        id: b.id.clone(),
+        name: b.name.clone(),
+        classes: b.classes.iter().map(|c| class_name(plan, c)).collect::<Vec<_>>().join(sep),
+        groups,
+        per_week: format!("{} {} × {length}", b.per_week, m.unit_times),
+        replaces: format!("{} −{} {}", subjects.join(sep), b.per_week * b.duration, m.unit_periods),
+        editing,
+    }
+}
+
+/// The block editor, filled with `block` (being edited, or entered and refused) or blank; it
+/// has two empty group rows beyond the block's groups (at least four rows).
+fn block_form(lang: Lang, plan: &SchoolPlan, block: Option<&ElectiveSetting>) -> BlockForm {
+    let subjects = school_subjects(lang, plan);
+    let teachers = teacher_choices(lang, plan);
+    let rooms = room_names(plan);
+    let blank = GroupSetting::default();
+    let given = block.map_or(&[][..], |b| b.groups.as_slice());
+    let rows = (given.len() + 2).clamp(4, electives::MAX_GROUPS);
+    let with_blank = |list: Vec<Option_>, label: &str, none_selected: bool| {
+        let mut out = vec![Option_ { value: String::new(), label: label.to_owned(), selected: none_selected }];
+        out.extend(list);
+        out
+    };
+    let groups = (0..rows)
+        .map(|k| {
+            let g = given.get(k).unwrap_or(&blank);
+            let room = g.room.clone().unwrap_or_default();
+            GroupRow {
+                n: k + 1,
+                subjects: with_blank(choices(&subjects, &g.subject), "—", g.subject.is_empty()),
+                teachers: with_blank(choices(&teachers, &g.teacher), "—", g.teacher.is_empty()),
+                rooms: with_blank(
+                    rooms
+                        .iter()
+                        .map(|r| Option_ { value: r.clone(), label: r.clone(), selected: *r == room })
+                        .collect(),
+                    lang.messages().tt.set.room_auto,
+                    room.is_empty(),
+                ),
+                students: g.students.map(|n| n.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    BlockForm {
+        id: block.map(|b| b.id.clone()).unwrap_or_default(),
+        name: block.map(|b| b.name.clone()).unwrap_or_default(),
+        classes: own(plan, false)
+            .into_iter()
+            .map(|(id, name)| ClassTick { checked: block.is_some_and(|b| b.classes.contains(&id)), id, name })
+            .collect(),
+        per_week: block.map(|b| b.per_week.to_string()).unwrap_or_default(),
+        double: block.is_some_and(|b| b.duration > 1),
+        groups,
+    }
+}
+
 #[allow(clippy::too_many_arguments, reason = "the page's parts, each plain")]
 fn render(
     ctx: &RequestContext,
@@ -367,10 +559,19 @@ fn render(
             }
         })
         .collect();
+    let blocks = settings
+        .electives
+        .iter()
+        .map(|b| block_row(lang, m, plan, b, q.elective.as_deref() == Some(b.id.as_str())))
+        .collect();
+    let editing = q.elective.as_ref().and_then(|id| settings.electives.iter().find(|b| &b.id == id));
+    let block = block_form(lang, plan, q.draft.as_ref().or(editing));
     SettingsPage {
         m,
         t,
         version,
+        blocks,
+        block,
         saved: q.saved.is_some() && errors.is_empty(),
         conflict: q.conflict.is_some() && errors.is_empty(),
         fet: base.fet,
@@ -489,10 +690,83 @@ fn read_form(base: &Base, settings: &mut Settings, m: &SettingsMessages, pairs: 
                 settings.subjects.insert(code, SubjectRule { not_last_period, half_day });
             }
         }
+        "elective" => {
+            let (mut block, problems) = read_block(base, settings, m, pairs);
+            if problems.is_empty() {
+                match settings.electives.iter_mut().find(|b| !block.id.is_empty() && b.id == block.id) {
+                    Some(b) => *b = block,
+                    None => {
+                        block.id = ElectiveSetting::next_id(&settings.electives);
+                        settings.electives.push(block);
+                    }
+                }
+            }
+            errors.extend(problems);
+        }
+        "elective-delete" => {
+            let before = settings.electives.len();
+            settings.electives.retain(|b| b.id != id);
+            if settings.electives.len() == before {
+                errors.push(m.no_such_block.to_owned());
+            }
+        }
         other => errors.push(format!("未知的表单部分 “{other}” / unknown form section")),
     }
     settings.tidy();
     errors
+}
+
+/// The elective block of the editor's fields, with what is wrong in them (each naming the field
+/// or the group row). An edited block keeps its id, so its lessons keep their places; a new one
+/// has none yet.
+fn read_block(
+    base: &Base,
+    settings: &Settings,
+    m: &SettingsMessages,
+    pairs: &[(String, String)],
+) -> (ElectiveSetting, Vec<String>) {
+    let field = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned());
+    let all = |k: &str| pairs.iter().filter(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned()).collect::<Vec<_>>();
+    let plan = &base.plan;
+    let mut errors = Vec::new();
+    let id = field("id").unwrap_or_default();
+    if !id.is_empty() && !settings.electives.iter().any(|b| b.id == id) {
+        errors.push(m.no_such_block.to_owned());
+    }
+    let own_classes = own(plan, false);
+    let classes: Vec<String> = all("ec").into_iter().filter(|c| own_classes.iter().any(|(id, _)| id == c)).collect();
+    let per_week = number(m, m.elective_per_week, field("per_week").as_ref(), electives::MAX_PER_WEEK)
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        })
+        .unwrap_or(0);
+    let duration = if field("length").as_deref() == Some("2") { 2 } else { 1 };
+    let (subjects, teachers, rooms, sizes) = (all("gs"), all("gt"), all("gr"), all("gn"));
+    let mut groups = Vec::new();
+    for k in 0..subjects.len().max(teachers.len()) {
+        let (subject, teacher) =
+            (subjects.get(k).cloned().unwrap_or_default(), teachers.get(k).cloned().unwrap_or_default());
+        if subject.is_empty() && teacher.is_empty() {
+            continue;
+        }
+        if subject.is_empty() || teacher.is_empty() {
+            errors.push(m.row_incomplete.replace("{n}", &(k + 1).to_string()));
+            continue;
+        }
+        let label = format!("{} {} {}", m.elective_groups, k + 1, m.group_students);
+        let students = number(m, &label, sizes.get(k), 500).unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+        groups.push(GroupSetting {
+            subject,
+            teacher,
+            room: rooms.get(k).filter(|r| !r.is_empty()).cloned(),
+            students: students.map(u32::from),
+        });
+    }
+    (ElectiveSetting { id, name: field("name").unwrap_or_default(), classes, groups, per_week, duration }, errors)
 }
 
 /// `POST /schools/{id}/timetable/settings`: one section (a teacher, a class, the subjects), with
@@ -509,19 +783,26 @@ pub(crate) async fn save(
     let field = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let base = base(&app, &id).await?;
     let (mut settings, version) = timetables::settings(&*app.store, &id).await?;
-    let q = PageQuery { teacher: field("teacher"), class: field("class"), ..PageQuery::default() };
+    let mut q = PageQuery { teacher: field("teacher"), class: field("class"), ..PageQuery::default() };
     let m = ctx.lang.messages().tt.set;
     let read_version = field("version").and_then(|v| v.parse::<i64>().ok());
     let mut errors = if read_version != Some(version) { vec![m.stale.to_owned()] } else { Vec::new() };
     if errors.is_empty() {
         errors = read_form(&base, &mut settings, m, &pairs);
     }
-    if errors.is_empty()
-        && let Err(reasons) = settings.apply(&base.plan)
-    {
-        errors = reasons;
+    if errors.is_empty() {
+        // What cannot hold is said before anything is stored, down to the compiled model.
+        match settings.apply(&base.plan) {
+            Err(reasons) => errors = reasons,
+            Ok(applied) => {
+                if let Err(e) = Instance::from_plan(&applied) {
+                    errors.push(e.to_string());
+                }
+            }
+        }
     }
     let section = field("section").unwrap_or_default();
+    let anchor = section.trim_end_matches("-delete").to_owned();
     if errors.is_empty() {
         let json = serde_json::to_string(&settings).map_err(|e| WebError::Internal(e.to_string()))?;
         match app.store.save_timetable_settings(&id, version, &json, &by, Utc::now()).await? {
@@ -557,15 +838,24 @@ pub(crate) async fn save(
                 let mut pairs: Vec<(&str, String)> = query.into_iter().collect();
                 pairs.sort();
                 let qs = serde_urlencoded::to_string(&pairs).map_err(|e| WebError::Internal(e.to_string()))?;
-                return Ok(see_other(&format!("/schools/{id}/timetable/settings?{qs}#tts-{section}")));
+                return Ok(see_other(&format!("/schools/{id}/timetable/settings?{qs}#tts-{anchor}")));
             }
         }
     }
     // Shown with what was entered, so it can be corrected.
     let stale = errors.first().is_some_and(|e| e == m.stale);
+    if section == "elective" && !stale {
+        let draft = read_block(&base, &settings, m, &pairs).0;
+        q.elective = Some(draft.id.clone()).filter(|id| !id.is_empty());
+        q.draft = Some(draft);
+    }
     let c = app.chrome(&ctx, Nav::None).await?;
-    let (shown, shown_version) =
-        if stale { timetables::settings(&*app.store, &id).await? } else { (settings, version) };
+    // A refused block is shown in its editor, not in the list of saved blocks.
+    let (shown, shown_version) = if stale || section.starts_with("elective") {
+        timetables::settings(&*app.store, &id).await?
+    } else {
+        (settings, version)
+    };
     let page = render(&ctx, c, id, &base, &shown, shown_version, &q, errors);
     let status = if stale { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Page(page)).into_response())

@@ -244,7 +244,11 @@ fn grid(t: &TimetableMessages, loaded: &Loaded, kind: ViewKind, resource: u32, t
         let classes =
             act.students.iter().map(|&x| p.student_sets[x as usize].name.as_str()).collect::<Vec<_>>().join("、");
         let room = pl.room.map(|r| p.rooms[r as usize].name.clone()).unwrap_or_default();
+        // A class taken whole by an elective block sees the block and all its groups, not the
+        // first group's lesson that holds the class.
+        let block = inst.elective[a].as_ref().filter(|m| kind == ViewKind::Class && m.classes.contains(&resource));
         let detail = match kind {
+            _ if block.is_some() => block.map(|m| m.groups.clone()).unwrap_or_default(),
             ViewKind::Class => [teachers, room].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
             ViewKind::Teacher => [classes, room].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
             ViewKind::Room => [classes, teachers].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "),
@@ -255,7 +259,10 @@ fn grid(t: &TimetableMessages, loaded: &Loaded, kind: ViewKind, resource: u32, t
             };
             cell.lessons.push(LessonView {
                 key: inst.keys[a].clone(),
-                subject: act.subject.clone(),
+                subject: match block {
+                    Some(m) => format!("{}·{}", t.elective_badge, m.block),
+                    None => act.subject.clone(),
+                },
                 detail: detail.clone(),
                 pinned: loaded.pinned[a],
                 shared: shared_note(t, inst, &loaded.tt, a),
@@ -546,15 +553,21 @@ pub(crate) async fn move_lesson(
     let Some(versions) = app.store.save_timetable_placements(&writes, &principal.account.id, Utc::now()).await? else {
         return Ok(conflict(STALE));
     };
-    // Where the shared lesson's other sides went, in their schools' own bell times.
-    let notes: Vec<String> = verdict.moves[1..]
+    // Where the shared lesson's other sides went, in their schools' own bell times, and the
+    // elective block that moved with its group.
+    let mut notes: Vec<String> = verdict.moves[1..]
         .iter()
+        .filter(|m| m.school != id)
         .filter_map(|m| {
             let (inst, b) = (&loaded.instance, loaded.activity(&m.key)?);
             let school = &inst.schools[inst.school_of[b]].name;
             Some(format!("{} {school} {}", t.shared_moved, when(inst, b, inst.slot(m.day, m.period))))
         })
         .collect();
+    if let Some(mark) = loaded.instance.elective[a].as_ref().filter(|_| verdict.moves.len() > 1) {
+        let slot = loaded.instance.slot(form.day, form.period);
+        notes.push(format!("{} {}", t.block_moved.replace("{}", &mark.block), when(&loaded.instance, a, slot)));
+    }
     let figures = &changed[0].2;
     Ok(Json(serde_json::json!({
         "allowed": true, "reasons": [], "warnings": warnings, "notes": notes, "version": versions[0],
