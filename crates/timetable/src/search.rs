@@ -66,6 +66,9 @@ pub(crate) struct State<'a> {
     day_vals: Vec<[i32; 2]>,
     rule_sums: Vec<[i32; 2]>,
     rule_cost: Vec<i64>,
+    /// What each rule adds to `whard` per unit of its breakout weight: its cost, except where a
+    /// graded cost gives the hard phase a slope (see [`State::shaped_rule_cost`]).
+    rule_shaped: Vec<i64>,
     pub hard: i64,
     pub soft: i64,
     /// Hard violations weighted by how long each has resisted repair (breakout weights);
@@ -124,6 +127,7 @@ impl<'a> State<'a> {
             day_vals: vec![[0, 0]; c.rules.len() * c.nd],
             rule_sums: vec![[0, 0]; c.rules.len()],
             rule_cost: vec![0; c.rules.len()],
+            rule_shaped: vec![0; c.rules.len()],
             hard: 0,
             soft: 0,
             whard: 0,
@@ -618,7 +622,9 @@ impl<'a> State<'a> {
                 sums[1] += agg - old[1];
                 changed = true;
             }
-            if !changed {
+            // A graded rule's slope can change while its count does not.
+            let graded = rule.hard && matches!(rule.kind, RuleKind::Shape(shape) if graded_in_hard_phase(&shape));
+            if !changed && !graded {
                 continue;
             }
             let [s0, s1] = self.rule_sums[ri];
@@ -629,9 +635,48 @@ impl<'a> State<'a> {
             let new = i64::from(s0 + weekly);
             let delta = new - self.rule_cost[ri];
             self.rule_cost[ri] = new;
-            let (h, w) = (rule.hard, rule.weight);
-            self.add_cost(h, w, self.w_rule[ri], delta);
+            if !rule.hard {
+                self.soft += delta * rule.weight;
+                continue;
+            }
+            let shaped = match rule.kind {
+                RuleKind::Shape(shape) if graded && new > 0 => self.shaped_rule_cost(shape, r),
+                _ => new,
+            };
+            self.hard += delta;
+            self.whard += (shaped - self.rule_shaped[ri]) * self.w_rule[ri];
+            self.rule_shaped[ri] = shaped;
         }
+    }
+
+    /// The hard phase's graded cost of a broken rule that counts whole (real) days. For "at most
+    /// `x` real days with both a morning and an afternoon" (FET's exclusive teachers: 0) it is the
+    /// periods taught in the smaller half of each real day beyond the `x` cheapest such days, so
+    /// emptying that half one lesson at a time lowers it. Counting 1 per day left every such step
+    /// flat or worse (it breaks the minimum hours of the half day first), and the search
+    /// ended with the rule broken on files FET solves (Morocco's farabi432 and sample-morocco).
+    /// The cost is at least the rule's count and zero only when the count is.
+    fn shaped_rule_cost(&self, shape: Rule, r: usize) -> i64 {
+        let c = self.c;
+        let Rule::MaxRealDaysWithMorningAndAfternoon(x) = shape else { return 0 };
+        // Days per size of their smaller half (a half day has at most 32 periods in this mode).
+        let mut by_size = [0usize; 33];
+        let mut days = 0usize;
+        for d in (0..c.nd & !1).step_by(2) {
+            let (m, a) = (self.busy[r * c.nd + d].count_ones(), self.busy[r * c.nd + d + 1].count_ones());
+            if m != 0 && a != 0 {
+                by_size[m.min(a).min(32) as usize] += 1;
+                days += 1;
+            }
+        }
+        let mut over = days.saturating_sub(usize::from(x));
+        let mut cost = 0;
+        for (size, &n) in by_size.iter().enumerate() {
+            let take = n.min(over);
+            cost += (size * take) as i64;
+            over -= take;
+        }
+        cost
     }
 
     /// Value of a rule that looks at more than one half day, stored at day `key`: the real day
@@ -1015,7 +1060,7 @@ impl<'a> State<'a> {
         for ri in 0..c.rules.len() {
             if c.rules[ri].hard && self.rule_cost[ri] > 0 {
                 self.w_rule[ri] += 1;
-                self.whard += self.rule_cost[ri];
+                self.whard += self.rule_shaped[ri];
             }
         }
         for ci in 0..c.cons.len() {
@@ -1992,6 +2037,12 @@ impl DayShape {
     }
 }
 
+/// Whether the hard phase weighs a broken hard rule by [`State::shaped_rule_cost`] rather than by
+/// its count.
+fn graded_in_hard_phase(shape: &Rule) -> bool {
+    matches!(shape, Rule::MaxRealDaysWithMorningAndAfternoon(_))
+}
+
 /// Whether a rule's value on a day depends on other (half) days too.
 fn spans_days(shape: &Rule) -> bool {
     matches!(
@@ -2348,16 +2399,21 @@ mod tests {
     /// Two real days of three periods; teacher 0 is "exclusive" and teaches at least two
     /// periods on a half day with lessons; one class takes all four lessons.
     fn exclusive_teacher() -> Problem {
+        exclusive_teacher_with(3, 4)
+    }
+
+    /// [`exclusive_teacher`] with `periods` periods per half day and `lessons` lessons.
+    fn exclusive_teacher_with(periods: usize, lessons: u32) -> Problem {
         let mut p = Problem {
             days: vec!["mon am".into(), "mon pm".into(), "tue am".into(), "tue pm".into()],
-            periods: (0..3).map(|q| q.to_string()).collect(),
+            periods: (0..periods).map(|q| q.to_string()).collect(),
             half_days: true,
             teachers: vec!["t".into()],
             atoms: vec!["g".into()],
             student_sets: vec![StudentSet { name: "g".into(), size: 10, atoms: vec![0] }],
             ..Problem::default()
         };
-        for i in 0..4u32 {
+        for i in 0..lessons {
             p.activities.push(Activity {
                 id: i + 1,
                 subject: "x".into(),
@@ -2414,6 +2470,32 @@ mod tests {
         assert_eq!(st.recount(), (st.hard, st.soft));
         // A pinned lesson on either half day stops the block.
         assert!(!half_day_block(&st, 0, 0, (0, 2), true, &[None, Some(1), None, None], &mut Vec::new()));
+    }
+
+    #[test]
+    fn emptying_the_smaller_half_of_an_exclusive_teachers_day_is_never_uphill() {
+        // Half days of four periods: Monday morning and afternoon hold two lessons each,
+        // Tuesday morning two more.
+        let p = exclusive_teacher_with(4, 6);
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        for (a, slot) in [(0, 0), (1, 1), (2, 4), (3, 5), (4, 8), (5, 9)] {
+            put(&mut st, a, slot);
+        }
+        assert_eq!(st.hard, 1);
+        // The hard phase weighs the broken day by its smaller half (two periods), so moving one
+        // afternoon lesson to Tuesday morning breaks the afternoon's minimum hours but shrinks
+        // the day's cost by as much: level ground, where counting the day once was a step up.
+        let before = st.whard;
+        assert_eq!(before, 2);
+        st.unplace(3);
+        put(&mut st, 3, 10);
+        assert_eq!((st.hard, st.whard), (2, before));
+        // The second lesson follows and both requirements hold.
+        st.unplace(2);
+        put(&mut st, 2, 11);
+        assert_eq!((st.hard, st.whard), (0, 0));
+        assert_eq!(st.recount(), (st.hard, st.soft));
     }
 
     #[test]
