@@ -1375,6 +1375,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
     let mut blocks: Vec<(usize, usize, usize)> = Vec::new();
     let mut block_moves: Vec<(usize, usize)> = Vec::new();
     let block_res = block_resources(c);
+    let block_planning = c.cons.iter().any(|k| matches!(k.kind, DynKind::OnePerPeriod(_)));
     const SWAP_SAMPLES: usize = 16;
     const STAGNATION: u32 = 1000;
     const EJECT_TRIES: usize = 4;
@@ -1468,6 +1469,30 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                     }
                     let sb = usize::from(st.start[b]);
                     if sb / c.h == sa / c.h && sb < sa + da && sa < sb + usize::from(c.dur[b]) {
+                        clash.push(b);
+                    }
+                }
+            }
+            // In the block-planning mode a lesson also clashes with its students' lessons in the
+            // same block under another teacher or room (another "day").
+            for &ci in if block_planning { &c.act_cons[a][..] } else { &[] } {
+                let ci = ci as usize;
+                let DynKind::OnePerPeriod(acts) = &c.cons[ci].kind else { continue };
+                if !c.cons[ci].hard {
+                    continue;
+                }
+                let qa = sa % c.h;
+                for &b in acts {
+                    let b = b as usize;
+                    if b == a
+                        || st.start[b] == NONE
+                        || clash.contains(&b)
+                        || ctl.fixed.get(b).copied().flatten().is_some()
+                    {
+                        continue;
+                    }
+                    let qb = usize::from(st.start[b]) % c.h;
+                    if qb < qa + da && qa < qb + usize::from(c.dur[b]) {
                         clash.push(b);
                     }
                 }
@@ -1580,6 +1605,34 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                     st.unplace(a);
                     blocks.push((ka, from, block_moves.len()));
                 }
+            }
+        }
+        // Slot-emptying moves: when `a` sits in a slot that keeps a hard "occupy at most N
+        // slots" over its limit, or a "at least N at once (or none)" short, the lessons sharing
+        // that constraint and slot leave it together, each greedily to its cheapest other start.
+        // One lesson at a time changes neither count until the last one leaves, so nothing
+        // guides the search to empty a slot (e.g. FET's block-planning files, where a teacher
+        // may hold few classes and a class needs a minimum of students).
+        if let Some(ci) = emptiable(&st, a, usize::from(old_start), &mut rng) {
+            let from = block_moves.len();
+            let ka = empty_slot(
+                &mut st,
+                (ci, a, usize::from(old_start), old_k),
+                ctl.fixed,
+                &mut rng,
+                &mut saved,
+                &mut ties,
+                (&mut costs_b, &mut hards_b),
+                &mut block_moves,
+            );
+            if let Some(ka) = ka {
+                costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
+                hards.push(st.hard);
+                st.unplace(a);
+                st.restore(&mut saved);
+                blocks.push((ka, from, block_moves.len()));
+            } else {
+                block_moves.truncate(from);
             }
         }
         let choice = if rng.chance(15) {
@@ -1783,6 +1836,108 @@ fn half_day_block(
         out.push((m, k));
     }
     true
+}
+
+/// A hard slot-counting constraint of `a` (which is off the grid, its start was `s`) that a
+/// slot-emptying move could repair: an "occupy at most" over its limit, or an "at least N at once
+/// (or none)" short at `a`'s slot while other lessons remain there. One at random if several.
+fn emptiable(st: &State<'_>, a: usize, s: usize, rng: &mut Rng) -> Option<usize> {
+    let c = st.c;
+    let du = usize::from(c.dur[a]);
+    let mut found = None;
+    let mut seen = 0;
+    for &ci in &c.act_cons[a] {
+        let ci = ci as usize;
+        if !c.cons[ci].hard {
+            continue;
+        }
+        let cnt = &st.cons_cnt[ci];
+        let fits = match &c.cons[ci].kind {
+            DynKind::OccupyMax { selected, .. } => {
+                st.cons_cost[ci] > 0 && (s..s + du).any(|x| selected[x] && cnt[x] > 0)
+            }
+            DynKind::MinSimultaneous { selected, min, allow_empty: true, .. } => {
+                (s..s + du).any(|x| selected[x] && cnt[x] > 0 && cnt[x] + 1 < *min)
+            }
+            _ => false,
+        };
+        if fits {
+            // Reservoir sampling: each candidate constraint equally likely.
+            seen += 1;
+            if rng.below(seen) == 0 {
+                found = Some(ci);
+            }
+        }
+    }
+    found
+}
+
+/// Empties the slots `a` covered at start `s` (it started at domain index `ka_old`, and is off
+/// the grid now) of constraint `ci`'s lessons: `a` and every other lesson of `ci` there go, one
+/// after the other, to their cheapest start other than their old one. Leaves them placed, the
+/// others' old placements in `saved` and their moves appended to `out`, and returns `a`'s new
+/// domain index; `None` (nothing moved) when a lesson there is pinned or has nowhere else to go.
+#[allow(clippy::too_many_arguments)]
+fn empty_slot(
+    st: &mut State<'_>,
+    (ci, a, s, ka_old): (usize, usize, usize, usize),
+    fixed: &[Option<usize>],
+    rng: &mut Rng,
+    saved: &mut Vec<(usize, u32, u16)>,
+    ties: &mut Vec<usize>,
+    (costs, hards): (&mut Vec<(i64, i64)>, &mut Vec<i64>),
+    out: &mut Vec<(usize, usize)>,
+) -> Option<usize> {
+    // Larger slots are rarely worth emptying and each lesson costs a full evaluation.
+    const MAX_EMPTIED: usize = 24;
+    let c = st.c;
+    let (DynKind::OccupyMax { acts, selected, .. } | DynKind::MinSimultaneous { acts, selected, .. }) =
+        &c.cons[ci].kind
+    else {
+        return None;
+    };
+    if c.domain[a].len() < 2 {
+        return None;
+    }
+    let end = s + usize::from(c.dur[a]);
+    let from = out.len();
+    for &m in acts {
+        let m = m as usize;
+        if m == a || st.start[m] == NONE {
+            continue;
+        }
+        let sm = usize::from(st.start[m]);
+        if !(sm.max(s)..(sm + usize::from(c.dur[m])).min(end)).any(|x| selected[x]) {
+            continue;
+        }
+        if fixed.get(m).copied().flatten().is_some() || c.domain[m].len() < 2 || out.len() - from >= MAX_EMPTIED {
+            out.truncate(from);
+            return None;
+        }
+        out.push((m, st.kidx[m] as usize));
+    }
+    if out.len() == from {
+        return None;
+    }
+    for &(m, _) in &out[from..] {
+        saved.push((m, st.kidx[m], st.room[m]));
+        st.unplace(m);
+    }
+    let mut ka = ka_old;
+    for i in from..=out.len() {
+        // `a` first, then the others in the constraint's order.
+        let (m, old_k) = if i == from { (a, ka_old) } else { out[i - 1] };
+        st.evaluate_all(m, costs, hards);
+        // Two starts or more: some start other than the old one exists.
+        let k = pick_min(costs, ties, rng, |k| k != old_k).unwrap_or(old_k);
+        st.place(m, k);
+        if i == from {
+            ka = k;
+        } else {
+            out[i - 1].1 = k;
+        }
+    }
+    Some(ka)
 }
 
 /// Tries every exchange of two periods (on every day) and of two days (whole days): the lessons
@@ -2630,6 +2785,91 @@ mod tests {
             st.restore(&mut saved);
             assert_eq!(snapshot(&st), before);
         }
+    }
+
+    /// One teacher-like "day" of three blocks; four one-student lessons may use at most one block
+    /// between them, and a block in use needs at least two of them.
+    fn crowded_blocks() -> Problem {
+        let mut p = Problem {
+            days: vec!["teacher".into()],
+            periods: (0..3).map(|q| format!("block {q}")).collect(),
+            ..Problem::default()
+        };
+        for i in 0..4u32 {
+            p.activities.push(Activity { id: i + 1, subject: "x".into(), duration: 1, size: 1, ..Activity::default() });
+        }
+        let hard = |kind: Kind| Constraint { weight: FULL_WEIGHT, hard: true, label: String::new(), kind };
+        p.constraints = vec![
+            hard(Kind::OccupyMaxSlotsFromSelection { activities: (0..4).collect(), slots: vec![0, 1, 2], max: 1 }),
+            hard(Kind::MinSimultaneousInSlots {
+                activities: (0..4).collect(),
+                slots: vec![0, 1, 2],
+                min: 2,
+                allow_empty: true,
+            }),
+        ];
+        p
+    }
+
+    #[test]
+    fn a_slot_too_many_is_emptied_in_one_move() {
+        let p = crowded_blocks();
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        // Two blocks in use, two lessons each: one block too many.
+        for (a, slot) in [(0, 0), (1, 0), (2, 1), (3, 1)] {
+            put(&mut st, a, slot);
+        }
+        assert_eq!(st.hard, 1);
+        // No single lesson moved empties a block, and leaving one alone breaks the minimum.
+        for a in 0..4 {
+            let k = st.kidx[a] as usize;
+            st.unplace(a);
+            let (mut costs, mut hards) = (Vec::new(), Vec::new());
+            st.evaluate_all(a, &mut costs, &mut hards);
+            assert!(hards.iter().all(|&h| h >= 1), "lesson {a} has an improving single move");
+            st.place(a, k);
+        }
+        let mut rng = Rng::new(1);
+        st.unplace(0);
+        let ci = emptiable(&st, 0, 0, &mut rng).expect("the occupy-max constraint can be repaired");
+        let (mut saved, mut out) = (Vec::new(), Vec::new());
+        let (mut costs, mut hards, mut ties) = (Vec::new(), Vec::new(), Vec::new());
+        let ka = empty_slot(
+            &mut st,
+            (ci, 0, 0, 0),
+            &[None; 4],
+            &mut rng,
+            &mut saved,
+            &mut ties,
+            (&mut costs, &mut hards),
+            &mut out,
+        )
+        .expect("block 0 can be emptied");
+        assert_eq!(c.domain[0][ka], 1);
+        assert_eq!(out, vec![(1, 1)]);
+        assert_eq!(st.hard, 0);
+        assert_eq!(st.recount(), (st.hard, st.soft));
+        // Put back, the slot cannot be emptied while one of its lessons is pinned.
+        st.unplace(0);
+        st.restore(&mut saved);
+        assert_eq!(st.start[1], 0);
+        out.clear();
+        let pinned = [None, Some(0), None, None];
+        assert!(
+            empty_slot(
+                &mut st,
+                (ci, 0, 0, 0),
+                &pinned,
+                &mut rng,
+                &mut saved,
+                &mut ties,
+                (&mut costs, &mut hards),
+                &mut out
+            )
+            .is_none()
+        );
+        assert!(saved.is_empty() && out.is_empty());
     }
 
     #[test]
