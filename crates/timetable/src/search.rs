@@ -424,6 +424,40 @@ impl<'a> State<'a> {
                     let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
                     self.add_cost(h, w, self.w_cons[ci], delta);
                 }
+                // Only the pairs with `a` change: a group of k lessons costs k pair checks per
+                // move, not k²/2 (FET files list hundreds of these).
+                DynKind::MinDays { acts, min_days, consecutive } => {
+                    if self.undoing {
+                        continue;
+                    }
+                    let (d, q) = (s / c.h, s % c.h);
+                    let md = usize::from(*min_days);
+                    let (mut k, mut copies) = (0i64, 0i64);
+                    for &b in acts {
+                        if b as usize == a {
+                            copies += 1;
+                            continue;
+                        }
+                        let Some((db, qb, ub)) = self.pos(b) else { continue };
+                        let dist = if c.half_days { (d / 2).abs_diff(db / 2) } else { d.abs_diff(db) };
+                        k += md.saturating_sub(dist) as i64;
+                        let back_to_back = d == db && (c.adjacent(d, q + du, qb) || c.adjacent(d, qb + ub, q));
+                        if dist == 0 && *consecutive && !back_to_back {
+                            k += 1;
+                        }
+                    }
+                    // A lesson listed twice is a pair with itself: on one day and not back to back.
+                    let own = (md as i64 + i64::from(*consecutive)) * (copies * (copies - 1) / 2);
+                    let delta = (copies * k + own) * if added { 1 } else { -1 };
+                    if delta != 0 {
+                        if self.trials > 0 {
+                            self.journal.push(Undo::Cons(ci as u32, self.cons_cost[ci]));
+                        }
+                        self.cons_cost[ci] += delta;
+                        let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                        self.add_cost(h, w, self.w_cons[ci], delta);
+                    }
+                }
                 _ => self.update_cons(ci),
             }
         }
@@ -2358,6 +2392,11 @@ mod tests {
                 },
             ),
             c(true, Kind::MinDaysBetween { activities: vec![0, 2, 4], min_days: 1, consecutive_if_same_day: true }),
+            // A lesson listed twice is a pair with itself.
+            c(
+                false,
+                Kind::MinDaysBetween { activities: vec![1, 3, 5, 7, 3], min_days: 2, consecutive_if_same_day: true },
+            ),
             c(false, Kind::MaxSimultaneousInSlots { activities: (0..12).collect(), slots: vec![0, 1, 5], max: 1 }),
             c(
                 false,
