@@ -194,6 +194,15 @@ pub(crate) struct Compiled {
     /// Rules per resource, flattened: `rules[rule_start[r]..rule_start[r + 1]]`.
     pub rules: Vec<RuleInst>,
     pub rule_start: Vec<usize>,
+    /// The rules whose value depends on resource `r`'s lessons, flattened like `rules`:
+    /// `watch[watch_start[r]..watch_start[r + 1]]`. A resource's own rules, except that a
+    /// tag-pair rule reads only its two tags' shadows and is listed under those instead of the
+    /// resource it belongs to: a lesson without either tag cannot change it, and a student
+    /// group under a dozen tag pairs would otherwise recompute all of them for every lesson.
+    pub watch: Vec<u32>,
+    pub watch_start: Vec<usize>,
+    /// The resources watching each rule (one, or a tag pair's two shadows).
+    pub watchers: Vec<[u32; 2]>,
     /// Per resource and day: periods that are never gaps (breaks, hard unavailability).
     pub unusable: Vec<u64>,
     /// Per day: hard break periods (lessons separated only by a break still count as consecutive).
@@ -759,6 +768,28 @@ impl Compiled {
             rules.extend(list);
         }
         rule_start.push(rules.len());
+        let mut watched: Vec<Vec<u32>> = vec![Vec::new(); nres];
+        let mut watchers = Vec::with_capacity(rules.len());
+        for r in 0..nres {
+            for (ri, rule) in rules.iter().enumerate().take(rule_start[r + 1]).skip(rule_start[r]) {
+                let pair = match rule.kind {
+                    RuleKind::TagGap { first, second, .. } => [first, second],
+                    _ => [r, r],
+                };
+                watched[pair[0]].push(ri as u32);
+                if pair[1] != pair[0] {
+                    watched[pair[1]].push(ri as u32);
+                }
+                watchers.push(pair.map(|x| x as u32));
+            }
+        }
+        let mut watch = Vec::new();
+        let mut watch_start = Vec::with_capacity(nres + 1);
+        for list in watched {
+            watch_start.push(watch.len());
+            watch.extend(list);
+        }
+        watch_start.push(watch.len());
 
         Compiled {
             h,
@@ -787,6 +818,9 @@ impl Compiled {
             act_cons,
             rules,
             rule_start,
+            watch,
+            watch_start,
+            watchers,
             unusable,
             breaks,
         }

@@ -69,6 +69,8 @@ pub(crate) struct State<'a> {
     /// What each rule adds to `whard` per unit of its breakout weight: its cost, except where a
     /// graded cost gives the hard phase a slope (see [`State::shaped_rule_cost`]).
     rule_shaped: Vec<i64>,
+    /// Per resource, how many hard rules watching it are broken (see `Compiled::watch`).
+    broken: Vec<u32>,
     pub hard: i64,
     pub soft: i64,
     /// Hard violations weighted by how long each has resisted repair (breakout weights);
@@ -89,6 +91,34 @@ pub(crate) struct State<'a> {
     w_rc: Vec<i64>,
     /// While true, move evaluation ignores the soft penalty.
     pub hard_only: bool,
+    /// Old values of what `update_rules` and `update_cons` recompute, logged while a trial is
+    /// open (see [`State::trial`]), so that undoing a trial move restores them instead of
+    /// recomputing every rule and constraint a second time.
+    journal: Vec<Undo>,
+    /// Open trials.
+    trials: u32,
+    /// Inside [`State::undo`]: the moves taking a trial back skip the recomputation.
+    undoing: bool,
+}
+
+/// One logged old value (see `State::journal`).
+#[derive(Clone, Copy)]
+enum Undo {
+    /// `day_vals[i]`.
+    Day(u32, [i32; 2]),
+    /// `rule_sums[ri]`, `rule_cost[ri]` and `rule_shaped[ri]`.
+    Rule(u32, [i32; 2], i64, i64),
+    /// `cons_cost[ci]` of a constraint recomputed by `update_cons`.
+    Cons(u32, i64),
+}
+
+/// An open trial: where its log starts and the totals before it (see [`State::trial`]).
+#[must_use]
+pub(crate) struct Trial {
+    mark: usize,
+    hard: i64,
+    whard: i64,
+    soft: i64,
 }
 
 impl<'a> State<'a> {
@@ -128,6 +158,7 @@ impl<'a> State<'a> {
             rule_sums: vec![[0, 0]; c.rules.len()],
             rule_cost: vec![0; c.rules.len()],
             rule_shaped: vec![0; c.rules.len()],
+            broken: vec![0; nres],
             hard: 0,
             soft: 0,
             whard: 0,
@@ -154,6 +185,9 @@ impl<'a> State<'a> {
             rc_distinct: vec![0; c.room_cons.len()],
             w_rc: vec![1; c.room_cons.len()],
             hard_only: false,
+            journal: Vec::new(),
+            trials: 0,
+            undoing: false,
         };
         // Rules start from an empty week; resources without any activity are never judged.
         for r in 0..nres {
@@ -394,15 +428,55 @@ impl<'a> State<'a> {
                     let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
                     self.add_cost(h, w, self.w_cons[ci], delta);
                 }
+                // Only the pairs with `a` change: a group of k lessons costs k pair checks per
+                // move, not k²/2 (FET files list hundreds of these).
+                DynKind::MinDays { acts, min_days, consecutive } => {
+                    if self.undoing {
+                        continue;
+                    }
+                    let (d, q) = (s / c.h, s % c.h);
+                    let md = usize::from(*min_days);
+                    let (mut k, mut copies) = (0i64, 0i64);
+                    for &b in acts {
+                        if b as usize == a {
+                            copies += 1;
+                            continue;
+                        }
+                        let Some((db, qb, ub)) = self.pos(b) else { continue };
+                        let dist = if c.half_days { (d / 2).abs_diff(db / 2) } else { d.abs_diff(db) };
+                        k += md.saturating_sub(dist) as i64;
+                        let back_to_back = d == db && (c.adjacent(d, q + du, qb) || c.adjacent(d, qb + ub, q));
+                        if dist == 0 && *consecutive && !back_to_back {
+                            k += 1;
+                        }
+                    }
+                    // A lesson listed twice is a pair with itself: on one day and not back to back.
+                    let own = (md as i64 + i64::from(*consecutive)) * (copies * (copies - 1) / 2);
+                    let delta = (copies * k + own) * if added { 1 } else { -1 };
+                    if delta != 0 {
+                        if self.trials > 0 {
+                            self.journal.push(Undo::Cons(ci as u32, self.cons_cost[ci]));
+                        }
+                        self.cons_cost[ci] += delta;
+                        let (h, w) = (c.cons[ci].hard, c.cons[ci].weight);
+                        self.add_cost(h, w, self.w_cons[ci], delta);
+                    }
+                }
                 _ => self.update_cons(ci),
             }
         }
     }
 
     fn update_cons(&mut self, ci: usize) {
+        if self.undoing {
+            return;
+        }
         let new = self.eval_cons(ci);
         let delta = new - self.cons_cost[ci];
         if delta != 0 {
+            if self.trials > 0 {
+                self.journal.push(Undo::Cons(ci as u32, self.cons_cost[ci]));
+            }
             self.cons_cost[ci] = new;
             let (h, w) = (self.c.cons[ci].hard, self.c.cons[ci].weight);
             self.add_cost(h, w, self.w_cons[ci], delta);
@@ -566,62 +640,51 @@ impl<'a> State<'a> {
         (keys.len() - best) as i64
     }
 
+    /// Recomputes, after resource `r`'s lessons on day `d` changed, the rules that watch it.
     fn update_rules(&mut self, r: usize, d: usize) {
         let c = self.c;
-        let (lo, hi) = (c.rule_start[r], c.rule_start[r + 1]);
-        if lo == hi {
+        let (lo, hi) = (c.watch_start[r], c.watch_start[r + 1]);
+        if lo == hi || self.undoing {
             return;
         }
-        let day = DayShape::of(self.busy[r * c.nd + d], c.unusable[r * c.nd + d]);
-        for ri in lo..hi {
+        // Only the shape rules of the day read it; tag-pair shadows often have none.
+        let mut day: Option<DayShape> = None;
+        for &ri in &c.watch[lo..hi] {
+            let ri = ri as usize;
             let rule = &c.rules[ri];
-            let mut changed = false;
-            for key in rule_keys(&rule.kind, d, c.nd) {
-                let (sep, agg) = match &rule.kind {
-                    RuleKind::Shape(shape) if key == d && !spans_days(shape) => day_value(*shape, rule.hard, &day, d),
-                    RuleKind::Shape(shape) => self.wide_value(*shape, rule.hard, r, key),
-                    RuleKind::TagGap { first, second, min_gaps } => {
-                        let a = self.busy[first * c.nd + d];
-                        let b = self.busy[second * c.nd + d];
-                        // Each run of second-tag lessons starts after the nearest first-tag lesson.
-                        let starts = b & !(b << 1);
-                        let mut k = 0;
-                        let mut rest = starts;
-                        while rest != 0 {
-                            let sb = rest.trailing_zeros() as usize;
-                            rest &= rest - 1;
-                            let before = a & ((1u64 << sb) - 1);
-                            if before != 0 {
-                                let last_a = 63 - before.leading_zeros() as usize;
-                                k += (i32::from(*min_gaps) - (sb - last_a - 1) as i32).max(0);
-                            }
-                        }
-                        (k, 0)
-                    }
-                    RuleKind::EndsDay(acts) => {
-                        let mut k = 0;
-                        for &a in acts {
-                            if let Some((da, qa, ua)) = self.pos(a)
-                                && da == d
-                                && (day.m >> (qa + ua)) != 0
-                            {
-                                k += 1;
-                            }
-                        }
-                        (k, 0)
-                    }
-                };
-                let slot = &mut self.day_vals[ri * c.nd + key];
-                let old = *slot;
-                if old == [sep, agg] {
-                    continue;
+            let changed = match &rule.kind {
+                RuleKind::TagGap { first, second, min_gaps } => {
+                    let v = tag_gap_value(self.busy[first * c.nd + d], self.busy[second * c.nd + d], *min_gaps);
+                    self.set_day_value(ri, d, [v, 0])
                 }
-                *slot = [sep, agg];
-                let sums = &mut self.rule_sums[ri];
-                sums[0] += sep - old[0];
-                sums[1] += agg - old[1];
-                changed = true;
-            }
+                RuleKind::Shape(shape) if !spans_days(shape) => {
+                    let day =
+                        day.get_or_insert_with(|| DayShape::of(self.busy[r * c.nd + d], c.unusable[r * c.nd + d]));
+                    let v = day_value(*shape, rule.hard, day, d);
+                    self.set_day_value(ri, d, [v.0, v.1])
+                }
+                RuleKind::Shape(shape) => {
+                    let mut changed = false;
+                    for key in rule_keys(&rule.kind, d, c.nd) {
+                        let v = self.wide_value(*shape, rule.hard, r, key);
+                        changed |= self.set_day_value(ri, key, [v.0, v.1]);
+                    }
+                    changed
+                }
+                RuleKind::EndsDay(acts) => {
+                    let m = self.busy[r * c.nd + d];
+                    let mut k = 0;
+                    for &a in acts {
+                        if let Some((da, qa, ua)) = self.pos(a)
+                            && da == d
+                            && (m >> (qa + ua)) != 0
+                        {
+                            k += 1;
+                        }
+                    }
+                    self.set_day_value(ri, d, [k, 0])
+                }
+            };
             // A graded rule's slope can change while its count does not.
             let graded = rule.hard && matches!(rule.kind, RuleKind::Shape(shape) if graded_in_hard_phase(&shape));
             if !changed && !graded {
@@ -634,8 +697,8 @@ impl<'a> State<'a> {
             };
             let new = i64::from(s0 + weekly);
             let delta = new - self.rule_cost[ri];
-            self.rule_cost[ri] = new;
             if !rule.hard {
+                self.set_rule_cost(ri, new);
                 self.soft += delta * rule.weight;
                 continue;
             }
@@ -643,6 +706,21 @@ impl<'a> State<'a> {
                 RuleKind::Shape(shape) if graded && new > 0 => self.shaped_rule_cost(shape, r),
                 _ => new,
             };
+            if !changed {
+                if shaped == self.rule_shaped[ri] {
+                    continue;
+                }
+                // Only the slope moved: nothing logged the rule yet in this trial.
+                if self.trials > 0 {
+                    self.journal.push(Undo::Rule(
+                        ri as u32,
+                        self.rule_sums[ri],
+                        self.rule_cost[ri],
+                        self.rule_shaped[ri],
+                    ));
+                }
+            }
+            self.set_rule_cost(ri, new);
             self.hard += delta;
             self.whard += (shaped - self.rule_shaped[ri]) * self.w_rule[ri];
             self.rule_shaped[ri] = shaped;
@@ -677,6 +755,41 @@ impl<'a> State<'a> {
             over -= take;
         }
         cost
+    }
+
+    /// Sets rule `ri`'s cost, keeping count of the broken hard rules each resource watches.
+    fn set_rule_cost(&mut self, ri: usize, new: i64) {
+        let c = self.c;
+        let old = std::mem::replace(&mut self.rule_cost[ri], new);
+        if c.rules[ri].hard && (old > 0) != (new > 0) {
+            let [x, y] = c.watchers[ri];
+            let step = |b: &mut u32| if new > 0 { *b += 1 } else { *b -= 1 };
+            step(&mut self.broken[x as usize]);
+            if y != x {
+                step(&mut self.broken[y as usize]);
+            }
+        }
+    }
+
+    /// Stores rule `ri`'s value at day `key` and adds the change to its weekly sums (logged
+    /// when a trial is open); returns whether it changed. The rule's cost is the caller's.
+    #[inline(always)]
+    fn set_day_value(&mut self, ri: usize, key: usize, v: [i32; 2]) -> bool {
+        let i = ri * self.c.nd + key;
+        let old = self.day_vals[i];
+        if old == v {
+            return false;
+        }
+        if self.trials > 0 {
+            // Replayed backwards, the first entry of a rule restores its sums and cost.
+            self.journal.push(Undo::Rule(ri as u32, self.rule_sums[ri], self.rule_cost[ri], self.rule_shaped[ri]));
+            self.journal.push(Undo::Day(i as u32, old));
+        }
+        self.day_vals[i] = v;
+        let sums = &mut self.rule_sums[ri];
+        sums[0] += v[0] - old[0];
+        sums[1] += v[1] - old[1];
+        true
     }
 
     /// Value of a rule that looks at more than one half day, stored at day `key`: the real day
@@ -752,6 +865,14 @@ impl<'a> State<'a> {
         let mut best = (NONE, i64::MAX, i64::MAX);
         // Building-change costs depend on the building only: computed once per building.
         let mut per_building: Vec<(u32, (i64, i64, i64))> = Vec::new();
+        // The lessons touching `a` in its same-room constraints are the same for every room:
+        // found once, not once per candidate room (a lab's constraint lists many lessons).
+        let mut near: Vec<(u32, u32)> = Vec::new();
+        for &ki in &c.act_room_cons[a] {
+            if let RoomKind::SameRoom { acts } = &c.room_cons[ki as usize].kind {
+                self.touching_rooms(acts, a, s, |room| near.push((ki, room)));
+            }
+        }
         for (j, &r) in cands.iter().enumerate() {
             let r = r as usize;
             let mut hard = c.room_hard[a][j];
@@ -766,12 +887,12 @@ impl<'a> State<'a> {
                 let by_building = match per_building.iter().find(|x| x.0 == b) {
                     Some(x) => x.1,
                     None => {
-                        let v = self.room_cons_delta(a, s, r, Some(true));
+                        let v = self.room_cons_delta(a, s, r, Some(true), Some(&near));
                         per_building.push((b, v));
                         v
                     }
                 };
-                let others = self.room_cons_delta(a, s, r, Some(false));
+                let others = self.room_cons_delta(a, s, r, Some(false), Some(&near));
                 hard += by_building.0 + others.0;
                 soft += by_building.2 + others.2;
             }
@@ -908,20 +1029,26 @@ impl<'a> State<'a> {
 
     /// Pairs of `acts` touching `a` (at `s`) on its day, held in a room other than `r`.
     fn same_room_breaks(&self, acts: &[u32], a: usize, s: usize, r: u32) -> i64 {
+        let mut k = 0;
+        self.touching_rooms(acts, a, s, |room| k += i64::from(room != r));
+        k
+    }
+
+    /// Calls `f` with the room of each lesson of `acts` that has one and ends where `a` (at
+    /// `s`) starts or starts where it ends.
+    fn touching_rooms(&self, acts: &[u32], a: usize, s: usize, mut f: impl FnMut(u32)) {
         let c = self.c;
         let (d, q, du) = (s / c.h, s % c.h, usize::from(c.dur[a]));
-        let mut k = 0;
         for &b in acts {
             let b = b as usize;
             if b == a || self.room[b] == NONE {
                 continue;
             }
             let Some((db, qb, ub)) = self.pos(b as u32) else { continue };
-            if db == d && (q + du == qb || qb + ub == q) && c.rooms[b][usize::from(self.room[b])] != r {
-                k += 1;
+            if db == d && (q + du == qb || qb + ub == q) {
+                f(c.rooms[b][usize::from(self.room[b])]);
             }
         }
-        k
     }
 
     /// Updates the room constraints of `a` after it got (`added`) or lost room `r`.
@@ -967,7 +1094,15 @@ impl<'a> State<'a> {
     /// What giving `a` (placed at `s`, no room yet) room `r` would add to the room
     /// constraints: (weighted hard, hard, soft). `part` selects the constraints: those that only
     /// see the room's building (`Some(true)`), the others (`Some(false)`), or all (`None`).
-    fn room_cons_delta(&self, a: usize, s: usize, r: usize, part: Option<bool>) -> (i64, i64, i64) {
+    /// `near`, when given, lists the rooms of the lessons touching `a` per same-room constraint.
+    fn room_cons_delta(
+        &self,
+        a: usize,
+        s: usize,
+        r: usize,
+        part: Option<bool>,
+        near: Option<&[(u32, u32)]>,
+    ) -> (i64, i64, i64) {
         let c = self.c;
         let mut out = (0, 0, 0);
         for &ki in &c.act_room_cons[a] {
@@ -987,7 +1122,10 @@ impl<'a> State<'a> {
                     let distinct = self.rc_distinct[ki] + i64::from(self.rc_cnt[ki][r] == 0);
                     (distinct - i64::from(*max)).max(0) - self.rc_cost[ki]
                 }
-                RoomKind::SameRoom { acts } => self.same_room_breaks(acts, a, s, r as u32),
+                RoomKind::SameRoom { acts } => match near {
+                    Some(near) => near.iter().filter(|&&(k, room)| k as usize == ki && room != r as u32).count() as i64,
+                    None => self.same_room_breaks(acts, a, s, r as u32),
+                },
             };
             if c.room_cons[ki].hard {
                 out.0 += delta * self.w_rc[ki];
@@ -1010,11 +1148,52 @@ impl<'a> State<'a> {
         self.remove_time(a);
     }
 
+    /// Opens a trial: until [`State::undo`] or [`State::keep`] closes it, every rule and
+    /// constraint value the moves recompute is logged with its old value. Trials nest.
+    pub(crate) fn trial(&mut self) -> Trial {
+        debug_assert!(!self.undoing, "a trial opened while another is being undone");
+        self.trials += 1;
+        Trial { mark: self.journal.len(), hard: self.hard, whard: self.whard, soft: self.soft }
+    }
+
+    /// Takes trial `t` back. `back` makes the moves that return every lesson it moved to its
+    /// start and room from before the trial; those moves update the grid and counters but skip
+    /// the rule and constraint recomputation (half the cost of a tried move), whose old values
+    /// come back from the log instead, as do the totals.
+    pub(crate) fn undo(&mut self, t: Trial, back: impl FnOnce(&mut Self)) {
+        self.undoing = true;
+        back(self);
+        self.undoing = false;
+        while self.journal.len() > t.mark {
+            let Some(u) = self.journal.pop() else { break };
+            match u {
+                Undo::Day(i, v) => self.day_vals[i as usize] = v,
+                Undo::Rule(ri, sums, cost, shaped) => {
+                    self.rule_sums[ri as usize] = sums;
+                    self.set_rule_cost(ri as usize, cost);
+                    self.rule_shaped[ri as usize] = shaped;
+                }
+                Undo::Cons(ci, cost) => self.cons_cost[ci as usize] = cost,
+            }
+        }
+        (self.hard, self.whard, self.soft) = (t.hard, t.whard, t.soft);
+        self.trials -= 1;
+    }
+
+    /// Keeps trial `t`'s moves (its log stays with an enclosing trial, if any).
+    pub(crate) fn keep(&mut self, _: Trial) {
+        self.trials -= 1;
+        if self.trials == 0 {
+            self.journal.clear();
+        }
+    }
+
     /// Cost of `a` at each domain start, with `a` currently off the grid.
     fn evaluate_all(&mut self, a: usize, out: &mut Vec<(i64, i64)>, hards: &mut Vec<i64>) {
         out.clear();
         hards.clear();
         for k in 0..self.c.domain[a].len() {
+            let t = self.trial();
             self.insert_time(a, k);
             let (j, rh, rs) = self.best_room(a, usize::from(self.start[a]));
             out.push((self.whard + rh, if self.hard_only { 0 } else { self.soft + rs }));
@@ -1022,7 +1201,7 @@ impl<'a> State<'a> {
             let room_true =
                 if j == NONE { 0 } else { self.room_true_hard(a, usize::from(self.start[a]), usize::from(j)) };
             hards.push(self.hard + room_true);
-            self.remove_time(a);
+            self.undo(t, |st| st.remove_time(a));
         }
     }
 
@@ -1034,7 +1213,7 @@ impl<'a> State<'a> {
             hard += i64::from(self.occ_room[r * c.ns + x] >= 1) + i64::from(c.room_na_hard[r][x]);
         }
         if !c.act_room_cons[a].is_empty() {
-            hard += self.room_cons_delta(a, s, r, None).1;
+            hard += self.room_cons_delta(a, s, r, None, None).1;
         }
         hard
     }
@@ -1094,10 +1273,8 @@ impl<'a> State<'a> {
             if (r as usize) < c.clash_res && self.occ[base + s..base + s + du].iter().any(|&o| o > 1) {
                 return true;
             }
-            for ri in c.rule_start[r as usize]..c.rule_start[r as usize + 1] {
-                if c.rules[ri].hard && self.rule_cost[ri] > 0 {
-                    return true;
-                }
+            if self.broken[r as usize] > 0 {
+                return true;
             }
         }
         if self.room[a] != NONE {
@@ -1440,16 +1617,19 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                 continue;
             };
             let (old_kb, old_rb) = (st.kidx[b] as usize, st.room[b]);
+            let t = st.trial();
             st.unplace(b);
             st.place(a, ka);
             st.place(b, kb);
             costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
             hards.push(st.hard);
             swaps.push((b, ka, kb));
-            st.unplace(b);
-            st.unplace(a);
-            st.insert_time(b, old_kb);
-            st.set_room(b, old_rb);
+            st.undo(t, |st| {
+                st.unplace(b);
+                st.unplace(a);
+                st.insert_time(b, old_kb);
+                st.set_room(b, old_rb);
+            });
         }
         // Ejections: put `a` at one of its two cheapest new starts and move one lesson it then
         // clashes with to that lesson's best start (entries share the swap representation).
@@ -1458,6 +1638,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
         top.sort_by_key(|&k| costs[k]);
         top.truncate(EJECT_TRIES);
         for &ka in top.iter() {
+            let t = st.trial();
             st.place(a, ka);
             clash.clear();
             let (sa, da) = (usize::from(st.start[a]), usize::from(c.dur[a]));
@@ -1497,6 +1678,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                     }
                 }
             }
+            let mut back = None;
             if !clash.is_empty() {
                 let b = clash[rng.below(clash.len())];
                 let (old_kb, old_rb) = (st.kidx[b] as usize, st.room[b]);
@@ -1508,10 +1690,15 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                     hards.push(hards_b[kb]);
                     swaps.push((b, ka, kb));
                 }
-                st.insert_time(b, old_kb);
-                st.set_room(b, old_rb);
+                back = Some((b, old_kb, old_rb));
             }
-            st.unplace(a);
+            st.undo(t, |st| {
+                if let Some((b, old_kb, old_rb)) = back {
+                    st.insert_time(b, old_kb);
+                    st.set_room(b, old_rb);
+                }
+                st.unplace(a);
+            });
         }
         let paired = singles + swaps.len();
         // Kempe chains: `a` at one of its cheapest new starts, and whatever then clashes with a
@@ -1525,6 +1712,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             {
                 continue;
             }
+            let t = st.trial();
             for &(m, _) in &chain[1..] {
                 saved.push((m, st.kidx[m], st.room[m]));
                 st.unplace(m);
@@ -1534,8 +1722,10 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             }
             costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
             hards.push(st.hard);
-            st.unplace(a);
-            st.restore(&mut saved);
+            st.undo(t, |st| {
+                st.unplace(a);
+                st.restore(&mut saved);
+            });
             kempes.push((chain_buf.len(), chain_buf.len() + chain.len()));
             chain_buf.extend_from_slice(&chain);
         }
@@ -1563,6 +1753,7 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             for key in 0..c.sync_keys(kind) {
                 let sa = c.sync_target(kind, usize::from(old_start), key);
                 let Ok(ka) = c.domain[a].binary_search(&(sa as Slot)) else { continue };
+                let t = st.trial();
                 st.place(a, ka);
                 st.shift_group(ci, a, key, &mut saved);
                 if !saved.is_empty() || ka != old_k {
@@ -1570,8 +1761,10 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                     hards.push(st.hard);
                     groups.push((ci, key, ka));
                 }
-                st.restore(&mut saved);
-                st.unplace(a);
+                st.undo(t, |st| {
+                    st.restore(&mut saved);
+                    st.unplace(a);
+                });
             }
         }
         // Half-day block moves (mornings-afternoons mode): a teacher under a hard real-day rule
@@ -1597,12 +1790,15 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
                         block_moves.truncate(from);
                         continue;
                     }
+                    let t = st.trial();
                     st.place(a, ka);
                     st.move_all(&block_moves[from..], &mut saved);
                     costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
                     hards.push(st.hard);
-                    st.restore(&mut saved);
-                    st.unplace(a);
+                    st.undo(t, |st| {
+                        st.restore(&mut saved);
+                        st.unplace(a);
+                    });
                     blocks.push((ka, from, block_moves.len()));
                 }
             }
@@ -1989,11 +2185,12 @@ fn exchange_periods_or_days(
         if movers.is_empty() {
             continue;
         }
+        let t = st.trial();
         st.move_all(movers, saved);
         if st.whard < best.map_or(before, |b| b.1) {
             best = Some((pair, st.whard));
         }
-        st.restore(saved);
+        st.undo(t, |st| st.restore(saved));
     }
     let Some((pair, _)) = best else { return false };
     collect(st, pair, movers);
@@ -2064,12 +2261,14 @@ fn best_slot_move(
     }
     let k = pick_min(costs, ties, rng, |k| k != old_k && (tabu_a[k] <= iter || costs[k].0 < before));
     if let Some(k) = k {
+        let t = st.trial();
         st.place(a, k);
         if accept(st, before, history, iter) {
+            st.keep(t);
             tabu[a][old_k] = iter + 10 + rng.below(10) as u64;
             return true;
         }
-        st.unplace(a);
+        st.undo(t, |st| st.unplace(a));
     }
     st.insert_time(a, old_k);
     st.set_room(a, old_room);
@@ -2087,14 +2286,18 @@ fn single_move(st: &mut State<'_>, a: usize, rng: &mut Rng, history: &[i64], ite
     if k >= old_k {
         k += 1;
     }
+    let t = st.trial();
     st.unplace(a);
     st.place(a, k);
     if accept(st, before, history, iter) {
+        st.keep(t);
         return true;
     }
-    st.unplace(a);
-    st.insert_time(a, old_k);
-    st.set_room(a, old_room);
+    st.undo(t, |st| {
+        st.unplace(a);
+        st.insert_time(a, old_k);
+        st.set_room(a, old_room);
+    });
     false
 }
 
@@ -2116,19 +2319,23 @@ fn swap_move(st: &mut State<'_>, a: usize, rng: &mut Rng, history: &[i64], iter:
     let (Ok(ka), Ok(kb)) = (c.domain[a].binary_search(&sb), c.domain[b].binary_search(&sa)) else { return false };
     let before = objective(st);
     let (old_ka, old_ra, old_kb, old_rb) = (st.kidx[a] as usize, st.room[a], st.kidx[b] as usize, st.room[b]);
+    let t = st.trial();
     st.unplace(a);
     st.unplace(b);
     st.place(a, ka);
     st.place(b, kb);
     if accept(st, before, history, iter) {
+        st.keep(t);
         return true;
     }
-    st.unplace(b);
-    st.unplace(a);
-    st.insert_time(a, old_ka);
-    st.set_room(a, old_ra);
-    st.insert_time(b, old_kb);
-    st.set_room(b, old_rb);
+    st.undo(t, |st| {
+        st.unplace(b);
+        st.unplace(a);
+        st.insert_time(a, old_ka);
+        st.set_room(a, old_ra);
+        st.insert_time(b, old_kb);
+        st.set_room(b, old_rb);
+    });
     false
 }
 
@@ -2196,6 +2403,23 @@ impl DayShape {
 /// its count.
 fn graded_in_hard_phase(shape: &Rule) -> bool {
     matches!(shape, Rule::MaxRealDaysWithMorningAndAfternoon(_))
+}
+
+/// The tag-pair rule's value on a day with first-tag periods `a` and second-tag periods `b`:
+/// each run of second-tag lessons starts after the nearest first-tag lesson before it.
+fn tag_gap_value(a: u64, b: u64, min_gaps: u16) -> i32 {
+    let mut k = 0;
+    let mut rest = b & !(b << 1);
+    while rest != 0 {
+        let sb = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        let before = a & ((1u64 << sb) - 1);
+        if before != 0 {
+            let last_a = 63 - before.leading_zeros() as usize;
+            k += (i32::from(min_gaps) - (sb - last_a - 1) as i32).max(0);
+        }
+    }
+    k
 }
 
 /// Whether a rule's value on a day depends on other (half) days too.
@@ -2390,6 +2614,11 @@ mod tests {
                 },
             ),
             c(true, Kind::MinDaysBetween { activities: vec![0, 2, 4], min_days: 1, consecutive_if_same_day: true }),
+            // A lesson listed twice is a pair with itself.
+            c(
+                false,
+                Kind::MinDaysBetween { activities: vec![1, 3, 5, 7, 3], min_days: 2, consecutive_if_same_day: true },
+            ),
             c(false, Kind::MaxSimultaneousInSlots { activities: (0..12).collect(), slots: vec![0, 1, 5], max: 1 }),
             c(
                 false,
@@ -2887,8 +3116,168 @@ mod tests {
             st.place(a, rng.below(c.domain[a].len()));
             if step % 97 == 0 {
                 assert_eq!(st.recount(), (st.hard, st.soft), "after {step} moves");
+                // Constraints kept incrementally agree with a full evaluation.
+                for ci in 0..c.cons.len() {
+                    assert_eq!(st.cons_cost[ci], st.eval_cons(ci), "constraint {ci} after {step} moves");
+                }
             }
         }
         assert_eq!(st.recount(), (st.hard, st.soft));
+    }
+
+    /// Everything a trial may change and `undo` must give back.
+    #[allow(clippy::type_complexity)]
+    fn snapshot(
+        st: &State<'_>,
+    ) -> (Vec<u16>, Vec<u16>, Vec<[i32; 2]>, Vec<[i32; 2]>, Vec<i64>, Vec<u32>, Vec<i64>, Vec<i64>, [i64; 3]) {
+        (
+            st.start.clone(),
+            st.room.clone(),
+            st.day_vals.clone(),
+            st.rule_sums.clone(),
+            st.rule_cost.clone(),
+            st.broken.clone(),
+            st.cons_cost.clone(),
+            st.rc_cost.clone(),
+            [st.hard, st.whard, st.soft],
+        )
+    }
+
+    #[test]
+    fn an_undone_trial_restores_the_graded_exclusive_cost() {
+        // The graded cost of a broken exclusive-teacher rule changes while its count may not, so
+        // a trial must log and restore it as well.
+        let p = exclusive_teacher_with(4, 6);
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        let mut rng = Rng::new(3);
+        for a in 0..c.n {
+            st.place(a, rng.below(c.domain[a].len()));
+        }
+        let mut saved = Vec::new();
+        for step in 0..300 {
+            let before = (snapshot(&st), st.rule_shaped.clone());
+            let a = rng.below(c.n);
+            let t = st.trial();
+            st.move_all(&[(a, rng.below(c.domain[a].len()))], &mut saved);
+            if step % 4 == 0 {
+                st.keep(t);
+                saved.clear();
+            } else {
+                st.undo(t, |st| st.restore(&mut saved));
+                assert!(before == (snapshot(&st), st.rule_shaped.clone()), "undone trial {step} left a trace");
+            }
+            for (ri, rule) in c.rules.iter().enumerate() {
+                let RuleKind::Shape(shape) = rule.kind else { continue };
+                if rule.hard && graded_in_hard_phase(&shape) {
+                    let fresh =
+                        if st.rule_cost[ri] > 0 { st.shaped_rule_cost(shape, c.watchers[ri][0] as usize) } else { 0 };
+                    assert_eq!(st.rule_shaped[ri], fresh, "the slope after step {step}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_undone_trial_leaves_every_cached_count_as_it_was() {
+        let mut p = problem();
+        p.constraints.push(Constraint {
+            weight: FULL_WEIGHT,
+            hard: true,
+            label: String::new(),
+            kind: Kind::TagPairMinGaps {
+                resources: vec![Resource::Atom(0), Resource::Atom(1)],
+                first_tag: "x".into(),
+                second_tag: "lab".into(),
+                min_gaps: 2,
+            },
+        });
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        let mut rng = Rng::new(5);
+        for a in 0..c.n {
+            st.place(a, rng.below(c.domain[a].len()));
+        }
+        let (mut saved, mut costs, mut hards) = (Vec::new(), Vec::new(), Vec::new());
+        for step in 0..500 {
+            let before = snapshot(&st);
+            let movers: Vec<(usize, usize)> = (0..1 + rng.below(3))
+                .map(|_| rng.below(c.n))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|a| (a, rng.below(c.domain[a].len())))
+                .collect();
+            let t = st.trial();
+            st.move_all(&movers, &mut saved);
+            // A nested trial, as when an ejection evaluates the lesson it displaces.
+            let (b, kb, rb) = (movers[0].0, st.kidx[movers[0].0] as usize, st.room[movers[0].0]);
+            st.unplace(b);
+            st.evaluate_all(b, &mut costs, &mut hards);
+            st.insert_time(b, kb);
+            st.set_room(b, rb);
+            if step % 5 == 0 {
+                st.keep(t);
+                saved.clear();
+                assert_eq!(st.recount(), (st.hard, st.soft), "kept after {step} trials");
+            } else {
+                st.undo(t, |st| st.restore(&mut saved));
+                assert!(before == snapshot(&st), "undone trial {step} left a trace");
+            }
+            assert!(st.journal.is_empty() && st.trials == 0);
+            let fresh: Vec<u32> = (0..c.res_acts.len())
+                .map(|r| {
+                    (0..c.rules.len())
+                        .filter(|&ri| c.rules[ri].hard && st.rule_cost[ri] > 0 && c.watchers[ri].contains(&(r as u32)))
+                        .count() as u32
+                })
+                .collect();
+            assert_eq!(st.broken, fresh, "after {step} trials");
+        }
+    }
+
+    #[test]
+    fn only_lessons_with_one_of_its_tags_are_in_conflict_with_a_tag_pair_rule() {
+        let mut p = Problem {
+            days: vec!["d".into()],
+            periods: (0..5).map(|q| format!("p{q}")).collect(),
+            teachers: (0..3).map(|t| format!("t{t}")).collect(),
+            atoms: vec!["g".into()],
+            student_sets: vec![StudentSet { name: "g".into(), size: 20, atoms: vec![0] }],
+            ..Problem::default()
+        };
+        for (i, tag) in ["lecture", "tutorial", ""].into_iter().enumerate() {
+            p.activities.push(Activity {
+                id: i as u32 + 1,
+                subject: format!("s{i}"),
+                teachers: vec![i as u32],
+                students: vec![0],
+                atoms: vec![0],
+                duration: 1,
+                size: 20,
+                tags: if tag.is_empty() { Vec::new() } else { vec![tag.into()] },
+                ..Activity::default()
+            });
+        }
+        p.constraints.push(Constraint {
+            weight: FULL_WEIGHT,
+            hard: true,
+            label: String::new(),
+            kind: Kind::TagPairMinGaps {
+                resources: vec![Resource::Atom(0)],
+                first_tag: "lecture".into(),
+                second_tag: "tutorial".into(),
+                min_gaps: 1,
+            },
+        });
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        // The tutorial follows the lecture without a free period; the untagged lesson is apart.
+        for (a, slot) in [(0, 0), (1, 1), (2, 3)] {
+            put(&mut st, a, slot);
+        }
+        assert_eq!(st.hard, 1);
+        // Moving the untagged lesson cannot repair the rule: the search should not pick it.
+        assert!(st.conflicted(0) && st.conflicted(1));
+        assert!(!st.conflicted(2));
     }
 }
