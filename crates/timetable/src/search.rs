@@ -2822,6 +2822,19 @@ mod tests {
         p
     }
 
+    /// Asserts that no lesson among the first `n`, moved alone to any of its starts, leaves every
+    /// hard constraint met: what a compound move is for.
+    fn no_single_move_repairs(st: &mut State<'_>, n: usize) {
+        for a in 0..n {
+            let k = st.kidx[a] as usize;
+            st.unplace(a);
+            let (mut costs, mut hards) = (Vec::new(), Vec::new());
+            st.evaluate_all(a, &mut costs, &mut hards);
+            assert!(hards.iter().all(|&h| h >= 1), "lesson {a} has an improving single move");
+            st.place(a, k);
+        }
+    }
+
     #[test]
     fn an_exclusive_teachers_afternoon_moves_as_one_block() {
         let p = exclusive_teacher();
@@ -2834,14 +2847,7 @@ mod tests {
         }
         assert_eq!(st.hard, 1);
         // Any one lesson moved leaves a half day of one lesson, and the day still has both.
-        for a in 0..4 {
-            let k = st.kidx[a] as usize;
-            st.unplace(a);
-            let (mut costs, mut hards) = (Vec::new(), Vec::new());
-            st.evaluate_all(a, &mut costs, &mut hards);
-            assert!(hards.iter().all(|&h| h >= 1), "lesson {a} has an improving single move");
-            st.place(a, k);
-        }
+        no_single_move_repairs(&mut st, 4);
         // Lesson 2 leads its half day to Tuesday morning; lesson 3 follows.
         let mut moves = Vec::new();
         assert!(half_day_block(&st, 0, 2, (1, 2), true, &[None; 4], &mut moves));
@@ -3051,14 +3057,7 @@ mod tests {
         }
         assert_eq!(st.hard, 1);
         // No single lesson moved empties a block, and leaving one alone breaks the minimum.
-        for a in 0..4 {
-            let k = st.kidx[a] as usize;
-            st.unplace(a);
-            let (mut costs, mut hards) = (Vec::new(), Vec::new());
-            st.evaluate_all(a, &mut costs, &mut hards);
-            assert!(hards.iter().all(|&h| h >= 1), "lesson {a} has an improving single move");
-            st.place(a, k);
-        }
+        no_single_move_repairs(&mut st, 4);
         let mut rng = Rng::new(1);
         st.unplace(0);
         let ci = emptiable(&st, 0, 0, &mut rng).expect("the occupy-max constraint can be repaired");
