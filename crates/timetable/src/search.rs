@@ -1811,6 +1811,8 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
         // may hold few classes and a class needs a minimum of students).
         if let Some(ci) = emptiable(&st, a, usize::from(old_start), &mut rng) {
             let from = block_moves.len();
+            // Tried like the other compound moves: taken back from the log, not recomputed.
+            let t = st.trial();
             let ka = empty_slot(
                 &mut st,
                 (ci, a, usize::from(old_start), old_k),
@@ -1824,10 +1826,14 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
             if let Some(ka) = ka {
                 costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
                 hards.push(st.hard);
-                st.unplace(a);
-                st.restore(&mut saved);
+                st.undo(t, |st| {
+                    st.unplace(a);
+                    st.restore(&mut saved);
+                });
                 blocks.push((ka, from, block_moves.len()));
             } else {
+                // Nothing moved.
+                st.undo(t, |_| {});
                 block_moves.truncate(from);
             }
         }
