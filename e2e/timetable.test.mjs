@@ -1,6 +1,7 @@
 // Timetabling as a school's 教务 and the district live it: the principal opens the school's
-// timetable, solves it and follows the progress, tries to move a lesson onto another lesson of the
-// same class (refused, with the reason), moves one to a free period, marks a teacher unavailable in
+// timetable, solves it and follows the progress, selects a lesson and sees where it can go, tries to
+// move it where it cannot (refused, with the reason), exchanges it with another lesson of the class
+// and moves it to a free period, marks a teacher unavailable in
 // the timetable inputs (排课条件) where they teach and solves again (the teacher is free then), and
 // reads the grid on a phone; moving the 专递课堂 lesson is refused while the principal manages
 // only one of its schools; once the district makes them the partner school's 教务 too, a long
@@ -45,53 +46,76 @@ test('the principal solves the school timetable with progress and moves lessons 
   assert.ok(await page.locator('#tt-grid .tt-shared').count() >= 1, 'the shared lesson is marked');
   await shot(page, 'timetable-solved');
 
-  // Move a lesson onto another lesson of the same class: refused, with the reason.
+  // Select a lesson: the grid marks where it can go (green: move, blue: exchange, grey: neither).
   const lessons = page.locator('#tt-grid .tt-lesson[data-shared="false"]');
-  const first = lessons.nth(0);
-  const key = await first.getAttribute('data-key');
-  const target = page.locator('#tt-grid td.tt-cell', { has: page.locator('.tt-lesson[data-shared="false"]') })
-    .filter({ hasNot: page.locator(`.tt-lesson[data-key="${key}"]`) }).first();
-  await first.click();
-  await page.waitForSelector('#tt-move:not([hidden])');
-  const [refused] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith('/timetable/move')),
-    target.click({ position: { x: 4, y: 4 } }),
-  ]);
-  assert.equal(refused.status(), 422);
+  const key = await lessons.nth(0).getAttribute('data-key');
+  const select = async (k) => {
+    await page.locator(`#tt-grid .tt-lesson[data-key="${k}"]`).first().click();
+    await page.waitForSelector('#tt-move:not([hidden])');
+    await page.waitForFunction(() => /绿色格子可直接调入（\d+ 处），蓝色格子可与那节课互换（\d+ 处）/
+      .test(document.getElementById('tt-options')?.textContent || ''));
+  };
+  await select(key);
+  const marked = (kind) => page.locator(`#tt-grid td.tt-cell[data-option="${kind}"]`);
+  assert.ok(await (marked('swap')).count() > 0, 'some period exchanges the lesson');
+  assert.ok(await (marked('refused')).count() > 0, 'some period cannot take it');
+  const cells = await page.locator('#tt-grid td.tt-cell').count();
+  assert.equal(await page.locator('#tt-grid td.tt-cell[data-option]').count(), cells - 1, 'every other period is marked');
+  const grey = (marked('refused')).filter({ has: page.locator('.tt-lesson') }).first();
+  assert.equal(await grey.count(), 1, 'some period with a lesson of the class can take neither');
+  assert.match(await grey.getAttribute('title'), /^不可调：.+/);
+  await shot(page, 'timetable-options');
+  // Clicks a period for the selected lesson: the server's answer; one that is done reloads the
+  // page, whose message is then read.
+  const drop = async (cell) => {
+    const [reply] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/timetable/move')),
+      cell.click({ position: { x: 4, y: 4 } }),
+    ]);
+    return reply;
+  };
+  const doneMessage = async () => {
+    await page.waitForLoadState('load');
+    await page.waitForSelector('#tt-message:not([hidden])');
+    return page.locator('#tt-message').innerText();
+  };
+
+  // A grey period with a lesson of the class: the move is refused, with the reason.
+  assert.equal((await drop(grey)).status(), 422);
   await page.waitForSelector('#tt-message.notice-error');
   const why = await page.locator('#tt-message').innerText();
   assert.match(why, /不能调到这里/);
-  assert.match(why, /班级 .+ 在 周. 第\d节 已有别的课/, `the reason names the class and the period: ${why}`);
+  assert.match(why, /(班级|教师) .+ 在 周. 第\d节 已有别的课/, `the reason names the class or teacher and the period: ${why}`);
+  assert.equal(await page.locator('#tt-grid td.tt-cell[data-option]').count(), 0, 'the marks go with the selection');
   await shot(page, 'timetable-conflict');
 
-  // Move it to a free period of the class: try the empty cells until one is allowed.
-  const empty = page.locator('#tt-grid td.tt-cell:not(:has(.tt-lesson))');
-  const count = await empty.count();
-  assert.ok(count > 0, 'the class has free periods');
-  let moved = false;
-  for (let i = 0; i < count && !moved; i++) {
-    const cell = empty.nth(i);
-    const day = await cell.getAttribute('data-day');
-    const period = await cell.getAttribute('data-period');
-    await page.locator(`#tt-grid .tt-lesson[data-key="${key}"]`).first().click();
-    const [reply] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/timetable/move')),
-      cell.click(),
-    ]);
-    if (reply.status() === 200) {
-      await page.waitForLoadState('load');
-      await page.waitForSelector('#tt-message:not([hidden])');
-      assert.match(await page.locator('#tt-message').innerText(), /已调课/);
-      const now = page.locator(`#tt-grid td.tt-cell[data-day="${day}"][data-period="${period}"] .tt-lesson[data-key="${key}"]`);
-      assert.equal(await now.count(), 1, 'the lesson is in its new cell');
-      moved = true;
-    } else {
-      assert.equal(reply.status(), 422);
-      await page.waitForSelector('#tt-message.notice-error');
-    }
+  // A blue period: the lesson and the class's lesson there change places.
+  await select(key);
+  const blue = (marked('swap')).first();
+  const [day, period] = [await blue.getAttribute('data-day'), await blue.getAttribute('data-period')];
+  const other = await blue.locator('.tt-lesson').first().getAttribute('data-key');
+  const home = page.locator('#tt-grid td.tt-cell', { has: page.locator(`.tt-lesson[data-key="${key}"]`) }).first();
+  const [homeDay, homePeriod] = [await home.getAttribute('data-day'), await home.getAttribute('data-period')];
+  assert.match(await blue.getAttribute('title'), /^可与 .+ 互换/);
+  assert.equal((await drop(blue)).status(), 200);
+  const swapped = await doneMessage();
+  assert.match(swapped, /已互换|已调课，但/);
+  assert.match(swapped, /与 .+ 互换，对方调到 周. 第\d节/);
+  const at = (d, q, k) => page.locator(`#tt-grid td.tt-cell[data-day="${d}"][data-period="${q}"] .tt-lesson[data-key="${k}"]`);
+  assert.equal(await at(day, period, key).count(), 1, 'the lesson is in the blue period');
+  assert.equal(await at(homeDay, homePeriod, other).count(), 1, 'the other lesson took its place');
+  await shot(page, 'timetable-swapped');
+
+  // A green period (the class is free there), when the week has one: the lesson moves.
+  await select(key);
+  const green = (marked('move')).first();
+  if (await green.count()) {
+    const [d, q] = [await green.getAttribute('data-day'), await green.getAttribute('data-period')];
+    assert.equal((await drop(green)).status(), 200);
+    assert.match(await doneMessage(), /已调课/);
+    assert.equal(await at(d, q, key).count(), 1, 'the lesson is in its new cell');
+    await shot(page, 'timetable-moved');
   }
-  assert.ok(moved, 'some free period accepted the lesson');
-  await shot(page, 'timetable-moved');
 
   // The teacher view and the exports are there.
   await page.click('.tt-tabs a:nth-child(2)');

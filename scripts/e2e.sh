@@ -25,4 +25,10 @@ done
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$log"; echo "server not ready after 120 s"; exit 1; }
 cd e2e
 npm ci --no-audit --no-fund --loglevel=error
-ZHIJIAO_URL="http://127.0.0.1:$port" npm test
+# A failing test's server side (errors, slow requests) is in the log, which goes with the data.
+ZHIJIAO_URL="http://127.0.0.1:$port" npm test || {
+    rc=$?
+    echo "--- the last 80 lines of the server's log"
+    tail -n 80 "$log"
+    exit "$rc"
+}

@@ -250,6 +250,19 @@ impl Compiled {
     }
 }
 
+/// Per-resource lists laid end to end, with where each starts: `list r` is
+/// `flat[start[r]..start[r + 1]]`.
+fn flatten<T>(lists: Vec<Vec<T>>) -> (Vec<T>, Vec<usize>) {
+    let mut flat = Vec::new();
+    let mut start = Vec::with_capacity(lists.len() + 1);
+    for list in lists {
+        start.push(flat.len());
+        flat.extend(list);
+    }
+    start.push(flat.len());
+    (flat, start)
+}
+
 fn weight_of(hard: bool, w: u32) -> i64 {
     if hard { 1 } else { i64::from(w) }
 }
@@ -761,13 +774,7 @@ impl Compiled {
         for &(base, _) in &shadows {
             unusable.extend_from_within(base * nd..(base + 1) * nd);
         }
-        let mut rules = Vec::new();
-        let mut rule_start = Vec::with_capacity(nres + 1);
-        for list in rules_per_res {
-            rule_start.push(rules.len());
-            rules.extend(list);
-        }
-        rule_start.push(rules.len());
+        let (rules, rule_start) = flatten(rules_per_res);
         let mut watched: Vec<Vec<u32>> = vec![Vec::new(); nres];
         let mut watchers = Vec::with_capacity(rules.len());
         for r in 0..nres {
@@ -783,13 +790,7 @@ impl Compiled {
                 watchers.push(pair.map(|x| x as u32));
             }
         }
-        let mut watch = Vec::new();
-        let mut watch_start = Vec::with_capacity(nres + 1);
-        for list in watched {
-            watch_start.push(watch.len());
-            watch.extend(list);
-        }
-        watch_start.push(watch.len());
+        let (watch, watch_start) = flatten(watched);
 
         Compiled {
             h,

@@ -2,7 +2,7 @@
 //! roster (weekly lesson counts per grade and subject, bell times per kind of school, one home
 //! room per class, 专递课堂 lessons from school groups), the instance as the pages see it
 //! (activities with stable keys, the school's own classes, teachers and rooms, shared lessons
-//! marked), stored placements, pins, and the instant check of a move by hand.
+//! marked), stored placements and pins; moves by hand are in the `moves` module.
 //!
 //! A shared lesson appears in both schools' instances: the lead school's instance holds the lead
 //! lesson and the partner class's linked lesson (with the partner's bell times), the partner's
@@ -14,15 +14,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use domain::{Locality, Roster, SchoolKind, Subject};
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Report, check};
 use crate::error::{Result, TimetableError};
 use crate::fet::{self, ImportOptions};
-use crate::model::{Kind, Placement, Problem, Slot, Timetable};
+use crate::model::{Placement, Problem, Slot, Timetable};
 use crate::school::{Class, District, Lesson, Origin, Period, School, SchoolRoom, SharedLesson, Strength, Teacher};
 use crate::solve::SolveConfig;
 
 pub mod electives;
+mod moves;
 pub mod settings;
+
+pub use moves::{MoveOption, MoveVerdict, MovedLesson, OptionKind, Place};
 
 /// The teaching days of every demo and roster-derived school.
 pub const DAYS: [&str; 5] = ["周一", "周二", "周三", "周四", "周五"];
@@ -653,202 +655,6 @@ impl Instance {
         }
         (SolveConfig { seed, threads: 2, max_iterations: None, pinned: kept }, dropped)
     }
-
-    /// Checks moving activity `a` to (`day`, `period`) of the grid, keeping its room: refused when
-    /// it breaks a hard requirement that held before (each named), allowed with warnings for
-    /// soft ones. A shared lesson moves with its other sides: each to a period of its own school
-    /// that overlaps the new time in clock time (the one that breaks the fewest requirements);
-    /// [`MoveVerdict::moves`] lists every lesson that moves, so the other schools' timetables can
-    /// be checked and changed with it. Lessons that must start together (an elective block's
-    /// groups, a hard same-starting-time group of a FET file) move together to the same start.
-    pub fn check_move(&self, tt: &Timetable, a: usize, day: u16, period: u16) -> MoveVerdict {
-        let mut moved = tt.clone();
-        if let Err(refused) = self.put(&mut moved, a, day, period) {
-            return refused;
-        }
-        let before = check(&self.problem, tt);
-        let mut moves = vec![a];
-        // Place the other sides one link at a time (a lead lesson may have several partners).
-        while let Some((b, candidates)) = self.next_linked_side(&moved, &moves) {
-            // One candidate needs no trial (a same-start group may be large).
-            let best = if candidates.len() == 1 {
-                candidates.first().copied()
-            } else {
-                candidates.into_iter().min_by_key(|&s| {
-                    let mut trial = moved.clone();
-                    trial.placements[b].start = Some(s);
-                    check(&self.problem, &trial).hard_violations
-                })
-            };
-            let Some(slot) = best else {
-                let school = &self.schools[self.school_of[b]].name;
-                return MoveVerdict::refused(vec![format!(
-                    "专递课堂：{school} 在这个时间没有重叠的节次 / {school} has no period at the same time"
-                )]);
-            };
-            moved.placements[b].start = Some(slot);
-            moves.push(b);
-        }
-        self.verdict(&before, moved, &moves)
-    }
-
-    /// Checks moving several lessons at once to the given places of the grid (no choice made),
-    /// e.g. a shared lesson's sides as the school that moved it placed them.
-    pub fn check_moves(&self, tt: &Timetable, places: &[(usize, u16, u16)]) -> MoveVerdict {
-        let mut moved = tt.clone();
-        for &(a, day, period) in places {
-            if let Err(refused) = self.put(&mut moved, a, day, period) {
-                return refused;
-            }
-        }
-        let moves: Vec<usize> = places.iter().map(|&(a, _, _)| a).collect();
-        self.verdict(&check(&self.problem, tt), moved, &moves)
-    }
-
-    /// Starts `a` at (`day`, `period`) in `tt`, or refuses a lesson that does not exist or a
-    /// period its own school's week does not have.
-    fn put(&self, tt: &mut Timetable, a: usize, day: u16, period: u16) -> std::result::Result<(), MoveVerdict> {
-        let Some(activity) = self.problem.activities.get(a).filter(|_| a < self.keys.len()) else {
-            return Err(MoveVerdict::refused(vec!["这节课不存在 / no such lesson".into()]));
-        };
-        let school = &self.schools[self.school_of[a]];
-        if usize::from(day) >= school.days.len()
-            || usize::from(period + activity.duration.max(1)) > school.periods.len()
-        {
-            return Err(MoveVerdict::refused(vec![format!(
-                "{} 没有这个节次 / the school has no such period",
-                school.name
-            )]));
-        }
-        tt.placements[a].start = Some(self.slot(day, period));
-        Ok(())
-    }
-
-    /// A lesson tied to an already moved lesson but not moved yet, with the starts it may take: a
-    /// shared lesson's side at the same real time as the moved side's new start, a member of a hard
-    /// same-starting-time group at the moved member's start.
-    fn next_linked_side(&self, moved: &Timetable, done: &[usize]) -> Option<(usize, Vec<Slot>)> {
-        self.problem.constraints.iter().find_map(|c| {
-            if let Kind::SameStartingTime { activities } = &c.kind {
-                let start = activities.iter().find(|&&x| done.contains(&(x as usize)))?;
-                let start = moved.placements[*start as usize].start?;
-                let next = activities.iter().find(|&&x| !done.contains(&(x as usize)))?;
-                return c.hard.then(|| (*next as usize, vec![start]));
-            }
-            let Kind::LinkedStarts { first, second, allowed } = &c.kind else { return None };
-            let (first, second) = (*first as usize, *second as usize);
-            let start = |x: usize| moved.placements[x].start.map(usize::from);
-            match (done.contains(&first), done.contains(&second)) {
-                (true, false) => Some((second, start(first).and_then(|s| allowed.get(s)).cloned().unwrap_or_default())),
-                (false, true) => {
-                    let target = moved.placements[second].start?;
-                    let leads = (0..allowed.len()).filter(|&s| allowed[s].contains(&target)).map(|s| s as Slot);
-                    Some((first, leads.collect()))
-                }
-                _ => None,
-            }
-        })
-    }
-
-    fn verdict(&self, before: &Report, moved: Timetable, moves: &[usize]) -> MoveVerdict {
-        let after = check(&self.problem, &moved);
-        let (hard, soft) = new_violations(before, &after);
-        let moves = moves
-            .iter()
-            .map(|&a| {
-                let (day, period) = self.day_period(moved.placements[a].start.unwrap_or_default());
-                MovedLesson {
-                    key: self.keys[a].clone(),
-                    school: self.schools[self.school_of[a]].id.clone(),
-                    day,
-                    period,
-                }
-            })
-            .collect();
-        MoveVerdict { allowed: hard.is_empty(), reasons: hard, warnings: soft, moves, report: after }
-    }
-}
-
-/// The violations of `after` that are new or more frequent than in `before`, hard and soft.
-fn new_violations(before: &Report, after: &Report) -> (Vec<String>, Vec<String>) {
-    let mut counts: HashMap<(bool, &str), u64> = HashMap::new();
-    for v in &before.violations {
-        *counts.entry((v.hard, v.label.as_str())).or_default() += v.count;
-    }
-    let mut hard = Vec::new();
-    let mut soft = Vec::new();
-    let mut after_counts: BTreeMap<(bool, &str), u64> = BTreeMap::new();
-    for v in &after.violations {
-        *after_counts.entry((v.hard, v.label.as_str())).or_default() += v.count;
-    }
-    for ((is_hard, label), n) in after_counts {
-        if n > counts.get(&(is_hard, label)).copied().unwrap_or(0) {
-            if is_hard { hard.push(in_words(label)) } else { soft.push(in_words(label)) }
-        }
-    }
-    (hard, soft)
-}
-
-/// The checker's basic requirements in a 教务's words (its own labels are English); labels of
-/// the district model's constraints are Chinese already and pass unchanged.
-fn in_words(label: &str) -> String {
-    if let Some((head, tail)) = label.split_once(" has overlapping lessons (first at ")
-        && let Some((what, name)) = head.split_once(' ')
-    {
-        let at = tail.trim_end_matches(')');
-        let zh = match what {
-            "teacher" => format!("教师 {name} 在 {at} 已有别的课"),
-            "students" => format!("班级 {name} 在 {at} 已有别的课"),
-            "room" => format!("教室 {name} 在 {at} 已被占用"),
-            _ => return label.to_owned(),
-        };
-        return format!("{zh} / {label}");
-    }
-    if label.ends_with(" does not fit in its day") {
-        return format!("超出当天的节次 / {label}");
-    }
-    label.to_owned()
-}
-
-/// The answer to a move by hand.
-#[derive(Debug, Clone, Serialize)]
-pub struct MoveVerdict {
-    /// Every hard requirement that held before still holds.
-    pub allowed: bool,
-    /// The hard requirements the move would break.
-    pub reasons: Vec<String>,
-    /// The wishes (soft constraints) the move would break.
-    pub warnings: Vec<String>,
-    /// Every lesson that moves (more than one for a shared lesson), where it goes.
-    pub moves: Vec<MovedLesson>,
-    /// The checker's verdict on the timetable after the move.
-    #[serde(skip)]
-    pub report: Report,
-}
-
-impl MoveVerdict {
-    fn refused(reasons: Vec<String>) -> MoveVerdict {
-        MoveVerdict {
-            allowed: false,
-            reasons,
-            warnings: Vec::new(),
-            moves: Vec::new(),
-            report: Report { hard_violations: 0, soft_units: 0, violations: Vec::new() },
-        }
-    }
-}
-
-/// A lesson a move by hand takes elsewhere.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MovedLesson {
-    /// [`Instance::keys`] entry (the same in every school's instance).
-    pub key: String,
-    /// Roster id of the school whose week the lesson is in.
-    pub school: String,
-    /// Day (0-based).
-    pub day: u16,
-    /// Period of that school's bells (0-based).
-    pub period: u16,
 }
 
 /// One placement as stored: the activity's key, the day and period of the instance's grid, the
@@ -874,11 +680,11 @@ mod tests {
     use super::*;
     use crate::solve::{Control, solve};
 
-    fn roster() -> Roster {
+    pub(super) fn roster() -> Roster {
         demo::district(&demo::DemoConfig { seed: 2026, scale: demo::Scale::Small })
     }
 
-    fn solve_plan(inst: &Instance, fixed: &HashMap<String, (u16, u16)>) -> Timetable {
+    pub(super) fn solve_plan(inst: &Instance, fixed: &HashMap<String, (u16, u16)>) -> Timetable {
         let n = inst.keys.len();
         let (cfg, dropped) =
             inst.solve_config(7, &Timetable { placements: vec![Placement::default(); n] }, &vec![false; n], fixed);

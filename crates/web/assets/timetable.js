@@ -1,6 +1,7 @@
-// School timetable page: follows the solve job (polls its JSON status), moves a lesson by clicking
-// it and then a target cell (the server checks with the independent checker and answers with the
-// reasons a move is refused), pins lessons, and imports a .fet file.
+// School timetable page: follows the solve job (polls its JSON status), moves or exchanges a lesson
+// by clicking it (the grid then shows where it can go) and then a target cell (the server checks
+// with the independent checker and answers with the reasons a change is refused), pins lessons,
+// and imports a .fet file.
 (function () {
   'use strict';
   const root = document.getElementById('tt');
@@ -76,18 +77,70 @@
   };
   if (root.dataset.running === 'true') poll();
 
-  // Moving and pinning.
+  // Moving, exchanging and pinning. Selecting a lesson asks the server what every period would
+  // allow and marks the grid: green takes it as it is, blue exchanges it with the lesson there,
+  // grey cannot (the cell's title says why).
   if (root.dataset.manage === 'true') {
     const grid = document.getElementById('tt-grid');
     const panel = document.getElementById('tt-move');
     const panelText = document.getElementById('tt-move-text');
+    const optionsText = document.getElementById('tt-options');
     const pinButton = document.getElementById('tt-pin');
+    const d = root.dataset;
     let selected = null;
+    let options = new Map();
+    const unmark = () => {
+      options = new Map();
+      if (!grid) return;
+      for (const cell of grid.querySelectorAll('.tt-cell')) {
+        cell.classList.remove('tt-opt-move', 'tt-opt-swap', 'tt-opt-refused', 'tt-opt-warn');
+        cell.removeAttribute('title');
+        delete cell.dataset.option;
+      }
+    };
     const clear = () => {
       if (selected) selected.classList.remove('tt-selected');
       selected = null;
+      unmark();
       if (panel) panel.hidden = true;
       if (grid) grid.classList.remove('tt-choosing');
+    };
+    const mark = async (lesson) => {
+      optionsText.textContent = d.msgLoading;
+      let json = null;
+      try {
+        const query = new URLSearchParams({ key: lesson.dataset.key, version: d.version });
+        const response = await fetch(base + '/options?' + query, { headers: { accept: 'application/json' } });
+        json = await response.json();
+        if (!response.ok) throw new Error((json.reasons || [String(response.status)]).join('; '));
+      } catch (error) {
+        if (selected === lesson) optionsText.textContent = String(error.message || error);
+        return;
+      }
+      if (selected !== lesson) return; // another lesson was selected meanwhile
+      let moves = 0;
+      let swaps = 0;
+      for (const o of json.options) {
+        options.set(o.day + '/' + o.period, o);
+        const cell = document.getElementById('tt-cell-' + o.day + '-' + o.period);
+        if (!cell) continue;
+        cell.dataset.option = o.kind;
+        cell.classList.add('tt-opt-' + o.kind);
+        if (o.kind === 'move') {
+          moves += 1;
+          cell.title = d.msgOptMove;
+        } else if (o.kind === 'swap') {
+          swaps += 1;
+          cell.title = d.msgOptSwap.replace('{}', o.with.join('、'));
+        } else {
+          cell.title = d.msgOptRefused + '：' + o.reasons.join('；');
+        }
+        if (o.kind !== 'refused' && o.warnings.length) {
+          cell.classList.add('tt-opt-warn');
+          cell.title += '（' + o.warnings.join('；') + '）';
+        }
+      }
+      optionsText.textContent = d.msgCount.replace('{move}', moves).replace('{swap}', swaps);
     };
     if (grid) {
       grid.addEventListener('click', async (event) => {
@@ -97,24 +150,28 @@
           selected = lesson;
           lesson.classList.add('tt-selected');
           grid.classList.add('tt-choosing');
-          panelText.textContent = root.dataset.msgSelected + lesson.querySelector('b').textContent + ' ' +
+          panelText.textContent = d.msgSelected + lesson.querySelector('b').textContent + ' ' +
             lesson.querySelector('.tt-detail').textContent;
-          pinButton.textContent = lesson.dataset.pinned === 'true' ? root.dataset.msgUnpin : root.dataset.msgPin;
+          pinButton.textContent = lesson.dataset.pinned === 'true' ? d.msgUnpin : d.msgPin;
           panel.hidden = false;
+          mark(lesson);
           return;
         }
         const cell = event.target.closest('.tt-cell');
         if (!cell || !selected) return;
-        const key = selected.dataset.key;
+        const option = options.get(cell.dataset.day + '/' + cell.dataset.period);
+        const swap = Boolean(option && option.kind === 'swap');
         const reply = await post('/move', {
-          key, day: cell.dataset.day, period: cell.dataset.period, version: root.dataset.version,
+          key: selected.dataset.key, day: cell.dataset.day, period: cell.dataset.period,
+          version: d.version, swap: String(swap),
         });
         if (reply.ok && reply.json.allowed) {
           const warnings = reply.json.warnings || [];
           const notes = reply.json.notes || [];
-          reloadWith(warnings.length ? root.dataset.msgWarning : root.dataset.msgDone, false, notes.concat(warnings));
+          const done = swap ? d.msgSwapDone : d.msgDone;
+          reloadWith(warnings.length ? d.msgWarning : done, false, notes.concat(warnings));
         } else {
-          say(root.dataset.msgRefused, true, reply.json.reasons || [String(reply.status)]);
+          say(d.msgRefused, true, reply.json.reasons || [String(reply.status)]);
           message.id = 'tt-message';
           message.dataset.conflict = 'true';
           clear();
@@ -125,9 +182,9 @@
       pinButton.addEventListener('click', async () => {
         if (!selected) return;
         const pinned = selected.dataset.pinned === 'true' ? '0' : '1';
-        const reply = await post('/pin', { key: selected.dataset.key, pinned, version: root.dataset.version });
+        const reply = await post('/pin', { key: selected.dataset.key, pinned, version: d.version });
         if (reply.ok) location.reload();
-        else say(root.dataset.msgRefused, true, reply.json.reasons || [String(reply.status)]);
+        else say(d.msgRefused, true, reply.json.reasons || [String(reply.status)]);
       });
     }
     const cancel = document.getElementById('tt-cancel');

@@ -2,7 +2,8 @@
 //! demo district: a 教务 solves a school's timetable in the background, a move that clashes is
 //! refused with the reason, a pinned lesson survives a re-solve, the shared 专递课堂 lesson sits at
 //! the same real time in both schools, another school's teacher is refused, a malformed `.fet`
-//! file is reported with its line and changes nothing, and the exports are well-formed.
+//! file is reported with its line and changes nothing, the grid is told where a selected lesson
+//! can go and an exchange swaps two lessons, and the exports are well-formed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -287,6 +288,77 @@ async fn a_school_is_solved_edited_by_hand_and_shares_a_lesson_with_its_partner(
     let xlsx = app.get(&format!("/schools/{lead}/timetable/export/xlsx"), &principal).await;
     assert_eq!(xlsx.status, StatusCode::OK);
     assert!(xlsx.body.starts_with(b"PK"), "an XLSX (zip) file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grid_shows_where_a_lesson_can_go_and_an_exchange_swaps_it_with_the_class_lesson_there() {
+    let app = setup().await;
+    let lead = app.roster.school_groups[0].lead_school_id.clone();
+    let principal = app.sign_in("principal").await;
+    assert_eq!(app.solve(&lead, &principal).await["hard_ok"], true);
+    let (inst, placements, version) = app.stored(&lead).await;
+    let week = &inst.schools[0];
+    let a = (0..inst.keys.len())
+        .find(|&i| inst.shared[i].is_none() && inst.school_of[i] == 0 && inst.problem.activities[i].duration == 1)
+        .unwrap();
+    let pa = placement(&placements, &inst.keys[a]).clone();
+    let options_of = |key: &str, version: i64| {
+        let query = serde_urlencoded::to_string([("key", key.to_owned()), ("version", version.to_string())]).unwrap();
+        format!("/schools/{lead}/timetable/options?{query}")
+    };
+
+    // Every other period of the week, each with what can be done there and why not.
+    let reply = app.get(&options_of(&inst.keys[a], version), &principal).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let options = reply.json()["options"].as_array().unwrap().clone();
+    assert_eq!(options.len(), week.days.len() * week.periods.len() - 1);
+    let kind = |o: &Value| o["kind"].as_str().unwrap().to_owned();
+    assert!(options.iter().all(|o| ["move", "swap", "refused"].contains(&kind(o).as_str())), "{options:?}");
+    assert!(options.iter().filter(|o| kind(o) == "refused").all(|o| !o["reasons"].as_array().unwrap().is_empty()));
+    let swap = options.iter().find(|o| kind(o) == "swap").expect("a full week still has exchanges").clone();
+    let with = swap["with"][0].as_str().unwrap().to_owned();
+    let (day, period) = (swap["day"].as_u64().unwrap() as u16, swap["period"].as_u64().unwrap() as u16);
+    let b = placements.iter().find(|p| {
+        (p.day, p.period) == (day, period) && {
+            let i = inst.keys.iter().position(|k| *k == p.key).unwrap();
+            inst.problem.activities[i].atoms.iter().any(|x| inst.problem.activities[a].atoms.contains(x))
+        }
+    });
+    let b = b.expect("the class has a lesson where the exchange is offered").key.clone();
+
+    // A stale page and a teacher get no answer.
+    assert_eq!(app.get(&options_of(&inst.keys[a], version - 1), &principal).await.status, StatusCode::CONFLICT);
+    let teacher = app.sign_in("teacher").await;
+    assert_eq!(app.get(&options_of(&inst.keys[a], version), &teacher).await.status, StatusCode::FORBIDDEN);
+
+    // The exchange: the lesson goes there and the class's lesson there takes its old place.
+    let fields = vec![
+        ("key", inst.keys[a].clone()),
+        ("day", day.to_string()),
+        ("period", period.to_string()),
+        ("version", version.to_string()),
+        ("swap", "true".to_owned()),
+    ];
+    let reply = app.post_form(&format!("/schools/{lead}/timetable/move"), &principal, &fields).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let notes = reply.json()["notes"].to_string();
+    assert!(notes.contains(&format!("与 {with} 互换")), "{notes}");
+    let (_, after, new_version) = app.stored(&lead).await;
+    assert_eq!(new_version, version + 1);
+    let at = |key: &str| {
+        let p = placement(&after, key);
+        (p.day, p.period)
+    };
+    assert_eq!(at(&inst.keys[a]), (day, period));
+    assert_eq!(at(&b), (pa.day, pa.period));
+
+    // A shared lesson's places all reach the partner school, which this principal may not manage:
+    // no period is offered, and the reason names the partner.
+    let s = (0..inst.keys.len()).find(|&i| inst.shared[i].as_ref().is_some_and(|m| m.lead)).unwrap();
+    let options = app.get(&options_of(&inst.keys[s], new_version), &principal).await.json()["options"].clone();
+    let options = options.as_array().unwrap();
+    assert!(options.iter().all(|o| kind(o) == "refused"), "{options:?}");
+    assert!(options.iter().any(|o| o["reasons"].to_string().contains("排课权限")), "{options:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

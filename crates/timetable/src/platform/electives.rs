@@ -244,7 +244,7 @@ fn take_out(lessons: &mut Vec<Lesson>, class: usize, subject: &str, mut periods:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::{Instance, plan_from_roster, settings::Settings};
+    use crate::platform::{Instance, MovedLesson, OptionKind, plan_from_roster, settings::Settings};
 
     /// The demo's senior school (it has 高二 classes) and its plan.
     fn senior() -> SchoolPlan {
@@ -327,6 +327,29 @@ mod tests {
         let moved: Vec<(&str, u16, u16)> = verdict.moves.iter().map(|m| (m.key.as_str(), m.day, m.period)).collect();
         assert_eq!(moved, [("elective/b1/1/1", to.0, to.1), ("elective/b1/1/0", to.0, to.1)]);
         assert!(!verdict.reasons.iter().any(|r| r.contains("各教学班同时上课")), "{:?}", verdict.reasons);
+
+        // Exchanging the block with the classes' lessons of another period takes every group there
+        // and sends each class's lesson there back to the block's period.
+        let n = inst.keys.len();
+        let swaps: Vec<_> = inst
+            .move_options(&result.timetable, &vec![false; n], a)
+            .into_iter()
+            .filter(|o| o.kind == OptionKind::Swap)
+            .collect();
+        for swap in &swaps {
+            let keys: Vec<&str> = swap.verdict.moves.iter().map(|m| m.key.as_str()).collect();
+            assert_eq!(keys[0], "elective/b1/1/1");
+            assert!(keys.contains(&"elective/b1/1/0"), "{keys:?}");
+            let back: Vec<&MovedLesson> =
+                swap.verdict.moves.iter().filter(|m| !m.key.starts_with("elective/")).collect();
+            assert!(back.iter().all(|m| (m.day, m.period) == (day, period)), "{back:?}");
+            assert!(back.iter().all(|m| b.classes.iter().any(|c| m.key.starts_with(c.as_str()))), "{back:?}");
+            assert_eq!(swap.verdict.exchanged.len(), back.len());
+        }
+        assert!(
+            swaps.iter().any(|o| o.verdict.exchanged.len() == b.classes.len()),
+            "some period's lessons of both classes exchange with the block: {swaps:?}"
+        );
     }
 
     #[test]

@@ -340,6 +340,10 @@ pub(crate) async fn refit(State(app): State<Arc<App>>) -> Response {
 
 /// `GET /learn/status`: the job and the latest fit, for scripts and tests.
 pub(crate) async fn status(State(app): State<Arc<App>>) -> Result<Response, WebError> {
+    // The job before the fit: a refit stores its fit before it reports done, so "done" read first
+    // comes with that fit (read the other way round, a refit ending in between paired "done" with
+    // the fit before it).
+    let job = app.learning.status();
     let latest = app.store.learn_fits(1).await?.pop();
-    Ok(Json(serde_json::json!({ "job": app.learning.status(), "latest": latest })).into_response())
+    Ok(Json(serde_json::json!({ "job": job, "latest": latest })).into_response())
 }

@@ -10,6 +10,7 @@ mod mastery;
 mod people;
 mod roster;
 mod signin;
+mod timetable_moves;
 mod timetable_settings;
 mod timetables;
 
@@ -171,8 +172,9 @@ pub(crate) fn routes(app: Arc<App>) -> (Router<Arc<App>>, Vec<RouteSpec>) {
         .add(M::POST, "/schools/{id}/timetable/solve", tt_manage, false, post(timetables::solve))
         .add(M::POST, "/schools/{id}/timetable/stop", tt_manage, false, post(timetables::stop))
         .add(M::POST, "/schools/{id}/timetable/derive", tt_manage, false, post(timetables::derive))
-        .add(M::POST, "/schools/{id}/timetable/move", tt_manage, false, post(timetables::move_lesson))
-        .add(M::POST, "/schools/{id}/timetable/pin", tt_manage, false, post(timetables::pin))
+        .add(M::GET, "/schools/{id}/timetable/options", tt_manage, false, get(timetable_moves::options))
+        .add(M::POST, "/schools/{id}/timetable/move", tt_manage, false, post(timetable_moves::move_lesson))
+        .add(M::POST, "/schools/{id}/timetable/pin", tt_manage, false, post(timetable_moves::pin))
         .add(M::GET, "/schools/{id}/timetable/settings", tt_manage, false, get(timetable_settings::show))
         .add(M::POST, "/schools/{id}/timetable/settings", tt_manage, false, post(timetable_settings::save))
         .add(

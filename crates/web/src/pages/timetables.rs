@@ -1,6 +1,6 @@
 //! Timetable pages: a school's week grid per class, teacher and room (shared lessons marked, pins
-//! shown), solving with a progress indicator, moving and pinning lessons with the independent
-//! checker's verdict at once, a summary of the school's conditions (edited in
+//! shown), solving with a progress indicator (moving and pinning lessons by hand are in
+//! [`super::timetable_moves`]), a summary of the school's conditions (edited in
 //! [`super::timetable_settings`]), FET import, iCalendar and XLSX exports, and the district's list of
 //! shared lessons with both schools' times side by side.
 
@@ -18,7 +18,7 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use domain::access::{Action, ResourceKind, Target, decide};
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Deserialize;
-use store::{TimetableFigures, TimetableSource};
+use store::TimetableSource;
 use timetable::platform::{Instance, clock};
 
 use super::homework::local_time;
@@ -152,7 +152,7 @@ pub(crate) struct SchoolPage {
     conditions: Vec<super::timetable_settings::SummaryLine>,
 }
 
-async fn may_manage(app: &App, ctx: &RequestContext, school_id: &str) -> Result<bool, WebError> {
+pub(super) async fn may_manage(app: &App, ctx: &RequestContext, school_id: &str) -> Result<bool, WebError> {
     let principal = ctx.principal()?;
     let Some(place) = app.store.place(ResourceKind::School, school_id).await? else { return Ok(false) };
     Ok(decide(&principal.actor, Action::Manage, &Target::new(ResourceKind::School, place)).is_allowed())
@@ -169,7 +169,7 @@ fn resources(inst: &Instance, kind: ViewKind) -> Vec<(u32, String)> {
 }
 
 /// "周一 第3节 08:55–09:40" for an activity placed at `slot`.
-fn when(inst: &Instance, a: usize, slot: timetable::Slot) -> String {
+pub(super) fn when(inst: &Instance, a: usize, slot: timetable::Slot) -> String {
     let (d, q) = inst.day_period(slot);
     let week = &inst.schools[inst.school_of[a]];
     let day = week.days.get(usize::from(d)).cloned().unwrap_or_default();
@@ -330,6 +330,10 @@ pub(crate) async fn show(
     let name = timetables::school_name(&*app.store, &id).await?;
     let term = timetables::current_term();
     let can_manage = may_manage(&app, &ctx, &id).await?;
+    // The job first: a solve stores its timetable before it reports itself finished, so a finished
+    // job read here means the load below sees that timetable. Read after the load, a solve ending
+    // in between showed its result above the timetable from before it (and no poll to fix that).
+    let job = app.timetables.status(&id);
     let loaded = timetables::load(&*app.store, &id, &name, &term.id).await?;
     let (settings, _) = timetables::settings(&*app.store, &id).await?;
     let conditions = super::timetable_settings::summary(ctx.lang, t.set, &settings);
@@ -381,7 +385,7 @@ pub(crate) async fn show(
     }
     Ok(Page(SchoolPage {
         js_href: crate::assets::timetable_js_href(),
-        job: app.timetables.status(&id),
+        job,
         has_input: loaded.is_some(),
         version: loaded.as_ref().map_or(0, |l| l.stored.version),
         ics_href: format!("{base}/export/ics?view={}&i={index}", kind.code()),
@@ -463,183 +467,6 @@ pub(crate) async fn derive(
     let term = timetables::current_term();
     timetables::derive(&*app.store, &id, &term.id, &principal.account.id).await?;
     Ok(see_other(&format!("/schools/{id}/timetable")))
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct MoveForm {
-    key: String,
-    day: u16,
-    period: u16,
-    version: i64,
-}
-
-fn conflict(message: &str) -> Response {
-    (StatusCode::CONFLICT, Json(serde_json::json!({ "allowed": false, "stale": true, "reasons": [message] })))
-        .into_response()
-}
-
-const STALE: &str = "课表已被他人修改，请刷新后再试 / the timetable was changed meanwhile; reload and try again";
-
-async fn load_for_edit(app: &App, id: &str, version: i64) -> Result<Result<Loaded, Response>, WebError> {
-    let name = timetables::school_name(&*app.store, id).await?;
-    let term = timetables::current_term();
-    let Some(loaded) = timetables::load(&*app.store, id, &name, &term.id).await? else {
-        return Err(WebError::NotFound);
-    };
-    if loaded.stored.version != version || loaded.stored.placements.is_none() {
-        return Ok(Err(conflict(STALE)));
-    }
-    Ok(Ok(loaded))
-}
-
-/// `POST /schools/{id}/timetable/move`: checks a move by hand with the independent checker and
-/// applies it unless it breaks a hard requirement; answers with the reasons and warnings. A shared
-/// lesson moves in every school that holds it, checked in each school's own timetable and written
-/// together, so it needs the right to manage each of those schools.
-pub(crate) async fn move_lesson(
-    ctx: RequestContext,
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    Form(form): Form<MoveForm>,
-) -> Result<Response, WebError> {
-    let principal = ctx.principal()?;
-    let t = ctx.lang.messages().tt;
-    let loaded = match load_for_edit(&app, &id, form.version).await? {
-        Ok(l) => l,
-        Err(r) => return Ok(r),
-    };
-    let Some(a) = loaded.activity(&form.key) else { return Err(WebError::NotFound) };
-    let verdict = loaded.instance.check_move(&loaded.tt, a, form.day, form.period);
-    if !verdict.allowed {
-        return Ok(refused(&verdict.reasons, &verdict.warnings));
-    }
-    let mut warnings = verdict.warnings.clone();
-    let mut reasons = Vec::new();
-    // The other schools the move reaches (a shared lesson's partners) that have a timetable.
-    let mut others: Vec<(Loaded, Vec<Place>)> = Vec::new();
-    let mut schools: Vec<&str> = verdict.moves.iter().map(|m| m.school.as_str()).filter(|s| *s != id).collect();
-    schools.sort_unstable();
-    schools.dedup();
-    for school in schools {
-        let name = timetables::school_name(&*app.store, school).await?;
-        if !may_manage(&app, &ctx, school).await? {
-            reasons.push(t.shared_needs_manage.replace("{}", &name));
-            continue;
-        }
-        // A partner without a timetable yet follows the new time when it solves.
-        let Some(other) = timetables::load(&*app.store, school, &name, &loaded.stored.term).await? else { continue };
-        if other.stored.placements.is_none() {
-            continue;
-        }
-        let places: Vec<Place> =
-            verdict.moves.iter().filter_map(|m| Some((other.activity(&m.key)?, m.day, m.period))).collect();
-        let v = other.instance.check_moves(&other.tt, &places);
-        reasons.extend(v.reasons.iter().map(|r| format!("{name}：{r}")));
-        warnings.extend(v.warnings.iter().map(|w| format!("{name}：{w}")));
-        others.push((other, places));
-    }
-    if !reasons.is_empty() {
-        return Ok(refused(&reasons, &warnings));
-    }
-
-    // Every school's new placements, written together under the versions read.
-    let own: Vec<Place> =
-        verdict.moves.iter().filter_map(|m| Some((loaded.activity(&m.key)?, m.day, m.period))).collect();
-    let mut changed = vec![moved_timetable(&loaded, &own)?];
-    for (other, places) in &others {
-        changed.push(moved_timetable(other, places)?);
-    }
-    let writes: Vec<_> = changed.iter().map(|(l, json, f)| timetables::placements_write(l, json, f)).collect();
-    let Some(versions) = app.store.save_timetable_placements(&writes, &principal.account.id, Utc::now()).await? else {
-        return Ok(conflict(STALE));
-    };
-    // Where the shared lesson's other sides went, in their schools' own bell times, and the
-    // elective block that moved with its group.
-    let mut notes: Vec<String> = verdict.moves[1..]
-        .iter()
-        .filter(|m| m.school != id)
-        .filter_map(|m| {
-            let (inst, b) = (&loaded.instance, loaded.activity(&m.key)?);
-            let school = &inst.schools[inst.school_of[b]].name;
-            Some(format!("{} {school} {}", t.shared_moved, when(inst, b, inst.slot(m.day, m.period))))
-        })
-        .collect();
-    if let Some(mark) = loaded.instance.elective[a].as_ref().filter(|_| verdict.moves.len() > 1) {
-        let slot = loaded.instance.slot(form.day, form.period);
-        notes.push(format!("{} {}", t.block_moved.replace("{}", &mark.block), when(&loaded.instance, a, slot)));
-    }
-    let figures = &changed[0].2;
-    Ok(Json(serde_json::json!({
-        "allowed": true, "reasons": [], "warnings": warnings, "notes": notes, "version": versions[0],
-        "hard_ok": figures.hard_ok, "soft_penalty": figures.soft_penalty,
-    }))
-    .into_response())
-}
-
-/// A refused move: what it would break, and the wishes it would break besides.
-fn refused(reasons: &[String], warnings: &[String]) -> Response {
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(serde_json::json!({ "allowed": false, "reasons": reasons, "warnings": warnings })),
-    )
-        .into_response()
-}
-
-/// A lesson's new place on an instance's grid: (activity, day, period).
-type Place = (usize, u16, u16);
-
-/// `loaded`'s timetable with lessons moved to the given places of its grid.
-fn moved_tt(loaded: &Loaded, places: &[Place]) -> timetable::Timetable {
-    let mut tt = loaded.tt.clone();
-    for &(b, day, period) in places {
-        tt.placements[b].start = Some(loaded.instance.slot(day, period));
-    }
-    tt
-}
-
-/// `loaded` with lessons moved: the placements to store and the checker's figures for them (the
-/// last solve's time and moves stay with the timetable).
-fn moved_timetable<'a>(
-    loaded: &'a Loaded,
-    places: &[Place],
-) -> Result<(&'a Loaded, String, TimetableFigures), WebError> {
-    let tt = moved_tt(loaded, places);
-    let (seconds, iterations) =
-        loaded.stored.figures.as_ref().map_or((0.0, 0), |f| (f.seconds, f.iterations.max(0) as u64));
-    let figures = timetables::figures(&loaded.instance, &tt, seconds, iterations);
-    Ok((loaded, timetables::placements_json(loaded, &tt, &loaded.pinned)?, figures))
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct PinForm {
-    key: String,
-    pinned: String,
-    version: i64,
-}
-
-/// `POST /schools/{id}/timetable/pin`: pins a lesson where it is (or releases it).
-pub(crate) async fn pin(
-    ctx: RequestContext,
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    Form(form): Form<PinForm>,
-) -> Result<Response, WebError> {
-    let principal = ctx.principal()?;
-    let loaded = match load_for_edit(&app, &id, form.version).await? {
-        Ok(l) => l,
-        Err(r) => return Ok(r),
-    };
-    let Some(a) = loaded.activity(&form.key) else { return Err(WebError::NotFound) };
-    let mut pinned = loaded.pinned.clone();
-    pinned[a] = matches!(form.pinned.as_str(), "1" | "true" | "on");
-    let figures =
-        loaded.stored.figures.clone().unwrap_or_else(|| timetables::figures(&loaded.instance, &loaded.tt, 0.0, 0));
-    let Some(version) =
-        timetables::save(&*app.store, &loaded, &loaded.tt, &pinned, &figures, &principal.account.id).await?
-    else {
-        return Ok(conflict(STALE));
-    };
-    Ok(Json(serde_json::json!({ "pinned": pinned[a], "version": version })).into_response())
 }
 
 /// The largest `.fet` file accepted (FET's real examples are well below this).
