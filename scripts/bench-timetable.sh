@@ -10,6 +10,8 @@
 #   FILTER=regex      only paths matching (grep -E)
 #   OUT=dir           keep results here (default: a temporary directory)
 #   NO_BUILD=1        use the existing binary (BIN=path to choose another one)
+#   RESUME=1          with OUT: keep the instances already run there (a long run, e.g. LIMIT=300
+#                     over all files, can then be stopped and continued)
 #
 # Per instance it prints: activities; each solver's seconds to a timetable meeting every hard
 # constraint ("-" when none within the limit); soft penalties (ours, FET's own count, and FET's
@@ -48,6 +50,10 @@ while IFS=$'\t' read -r path acts; do
     name=$(basename "$path" .fet)
     dir=$work/$(echo "$path" | tr '/ ' '__')
     mkdir -p "$dir"
+    if [ -n "${RESUME:-}" ] && [ -s "$dir/row.tsv" ]; then
+        tee -a "$results" <"$dir/row.tsv"
+        continue
+    fi
     xz -dc "$data/examples/$path.xz" >"$dir/in.fet"
     # Instances using constraint types we do not implement are reported and skipped.
     if ! "$bin" timetable solve "$dir/in.fet" --time-limit 0 --json --ignore-unsupported-soft </dev/null >"$dir/probe.json" 2>"$dir/probe.err"; then
@@ -92,7 +98,8 @@ t = "%.3f" % (load + j["seconds_to_hard_ok"]) if j["hard_ok"] else "-"
 print(t, j["soft_penalty"] if j["hard_ok"] else "-", "yes" if j["checker_agrees_with_solver"] else "NO")
 EOF
 )
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$acts" "$ours_s" "$ours_soft" "$fet_s" "$fet_soft" "$fet_soft_ours" "$agrees" "$ours_ok" | tee -a "$results"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$path" "$acts" "$ours_s" "$ours_soft" "$fet_s" "$fet_soft" "$fet_soft_ours" "$agrees" "$ours_ok" >"$dir/row.tsv"
+    tee -a "$results" <"$dir/row.tsv"
 done <"$work/instances.tsv"
 
 python3 - "$results" "$LIMIT" <<'EOF'

@@ -179,8 +179,13 @@ pub(crate) struct Compiled {
     pub dom_soft: Vec<Vec<i64>>,
     /// Candidate rooms per activity (empty: the activity takes no room).
     pub rooms: Vec<Vec<u32>>,
+    /// Fixed hard and soft costs per candidate room; one entry more than `rooms[a]` when the
+    /// activity may go without a room (see `roomless`), that choice's costs.
     pub room_hard: Vec<Vec<i64>>,
     pub room_soft: Vec<Vec<i64>>,
+    /// Activities whose room preferences are all soft: like FET, they may be given no room, at the
+    /// cost of every preference (two lessons wanting the one courtyard at once: one goes without).
+    pub roomless: Vec<bool>,
     /// Per room and slot: hard unavailability (0/1) and soft unavailability cost.
     pub room_na_hard: Vec<Vec<u8>>,
     pub room_na_soft: Vec<Vec<i64>>,
@@ -701,6 +706,7 @@ impl Compiled {
         let mut rooms = Vec::with_capacity(n);
         let mut room_hard = Vec::with_capacity(n);
         let mut room_soft = Vec::with_capacity(n);
+        let mut roomless = vec![false; n];
         for (i, act) in p.activities.iter().enumerate() {
             if room_hard_sets[i].is_empty() && room_soft_sets[i].is_empty() {
                 rooms.push(Vec::new());
@@ -720,7 +726,7 @@ impl Compiled {
             if !statically_ok {
                 cand = (0..nr as u32).collect();
             }
-            let hard: Vec<i64> = cand
+            let mut hard: Vec<i64> = cand
                 .iter()
                 .map(|r| {
                     if statically_ok {
@@ -731,10 +737,15 @@ impl Compiled {
                     }
                 })
                 .collect();
-            let soft: Vec<i64> = cand
+            let mut soft: Vec<i64> = cand
                 .iter()
                 .map(|r| room_soft_sets[i].iter().filter(|(s, _)| !s.contains(r)).map(|(_, w)| *w).sum())
                 .collect();
+            if room_hard_sets[i].is_empty() {
+                roomless[i] = true;
+                hard.push(0);
+                soft.push(room_soft_sets[i].iter().map(|(_, w)| *w).sum());
+            }
             rooms.push(cand);
             room_hard.push(hard);
             room_soft.push(soft);
@@ -810,6 +821,7 @@ impl Compiled {
             rooms,
             room_hard,
             room_soft,
+            roomless,
             room_na_hard,
             room_na_soft,
             building,

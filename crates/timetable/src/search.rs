@@ -54,7 +54,8 @@ pub(crate) struct State<'a> {
     c: &'a Compiled,
     pub start: Vec<u16>,
     pub kidx: Vec<u32>,
-    /// Index into `c.rooms[a]`, or `NONE`.
+    /// Index into `c.rooms[a]`, `c.rooms[a].len()` for a lesson placed without a room (see
+    /// `Compiled::roomless`), or `NONE`.
     pub room: Vec<u16>,
     occ: Vec<u16>,
     busy: Vec<u64>,
@@ -727,27 +728,59 @@ impl<'a> State<'a> {
         }
     }
 
-    /// The hard phase's graded cost of a broken rule that counts whole (real) days. For "at most
-    /// `x` real days with both a morning and an afternoon" (FET's exclusive teachers: 0) it is the
-    /// periods taught in the smaller half of each real day beyond the `x` cheapest such days, so
-    /// emptying that half one lesson at a time lowers it. Counting 1 per day left every such step
-    /// flat or worse (it breaks the minimum hours of the half day first), and the search
-    /// ended with the rule broken on files FET solves (Morocco's farabi432 and sample-morocco).
+    /// The hard phase's graded cost of a broken rule that counts whole days: the periods taught on
+    /// the cheapest counted days beyond the allowed number, so emptying such a day one lesson at a
+    /// time lowers it. Counting 1 per day left every step but the last flat (or worse, as it
+    /// breaks the minimum hours of that day first), and the search stalled with the rule broken
+    /// on files FET solves: Morocco's farabi432 and sample-morocco for "at most `x` real days
+    /// with both a morning and an afternoon" (FET's exclusive teachers: 0, where a day costs the
+    /// periods of its smaller half), lk-example for a teacher's "at most 4 days a week".
     /// The cost is at least the rule's count and zero only when the count is.
     fn shaped_rule_cost(&self, shape: Rule, r: usize) -> i64 {
         let c = self.c;
-        let Rule::MaxRealDaysWithMorningAndAfternoon(x) = shape else { return 0 };
-        // Days per size of their smaller half (a half day has at most 32 periods in this mode).
-        let mut by_size = [0usize; 33];
-        let mut days = 0usize;
-        for d in (0..c.nd & !1).step_by(2) {
-            let (m, a) = (self.busy[r * c.nd + d].count_ones(), self.busy[r * c.nd + d + 1].count_ones());
-            if m != 0 && a != 0 {
-                by_size[m.min(a).min(32) as usize] += 1;
-                days += 1;
+        let busy = |d: usize| self.busy[r * c.nd + d].count_ones() as usize;
+        // Counted days per number of periods that would have to leave to uncount them.
+        let mut by_size = [0usize; 65];
+        let mut count = |size: usize| {
+            if size > 0 {
+                by_size[size.min(64)] += 1;
             }
-        }
-        let mut over = days.saturating_sub(usize::from(x));
+        };
+        let allowed = match shape {
+            Rule::MaxDaysPerWeek(x) => {
+                (0..c.nd).for_each(|d| count(busy(d)));
+                x
+            }
+            Rule::IntervalMaxDaysPerWeek { start, end, max } => {
+                let mask = (u64::MAX << start) & (u64::MAX >> (64 - u32::from(end)));
+                (0..c.nd).for_each(|d| count((self.busy[r * c.nd + d] & mask).count_ones() as usize));
+                max
+            }
+            Rule::MaxMorningsPerWeek(x) => {
+                (0..c.nd).step_by(2).for_each(|d| count(busy(d)));
+                x
+            }
+            Rule::MaxAfternoonsPerWeek(x) => {
+                (1..c.nd).step_by(2).for_each(|d| count(busy(d)));
+                x
+            }
+            Rule::MaxRealDaysPerWeek(x) => {
+                (0..c.nd & !1).step_by(2).for_each(|d| count(busy(d) + busy(d + 1)));
+                x
+            }
+            Rule::MaxRealDaysWithMorningAndAfternoon(x) => {
+                (0..c.nd & !1).step_by(2).for_each(|d| {
+                    let (m, a) = (busy(d), busy(d + 1));
+                    if m != 0 && a != 0 {
+                        count(m.min(a));
+                    }
+                });
+                x
+            }
+            _ => return 0,
+        };
+        let days: usize = by_size.iter().sum();
+        let mut over = days.saturating_sub(usize::from(allowed));
         let mut cost = 0;
         for (size, &n) in by_size.iter().enumerate() {
             let take = n.min(over);
@@ -903,7 +936,19 @@ impl<'a> State<'a> {
                 }
             }
         }
+        if c.roomless[a] {
+            let j = cands.len();
+            if (0, c.room_soft[a][j]) < (best.1, best.2) {
+                best = (j as u16, 0, c.room_soft[a][j]);
+            }
+        }
         best
+    }
+
+    /// The room `a` is in (`None`: not placed, taking no room, or placed without one).
+    fn room_of(&self, a: usize) -> Option<usize> {
+        let j = usize::from(self.room[a]);
+        self.c.rooms[a].get(j).map(|&r| r as usize)
     }
 
     pub(crate) fn set_room(&mut self, a: usize, j: u16) {
@@ -912,8 +957,13 @@ impl<'a> State<'a> {
         }
         let c = self.c;
         let (j, s, du) = (usize::from(j), usize::from(self.start[a]), usize::from(c.dur[a]));
-        let r = c.rooms[a][j] as usize;
         self.room[a] = j as u16;
+        if j == c.rooms[a].len() {
+            // Without a room: only the broken preferences count.
+            self.soft += c.room_soft[a][j];
+            return;
+        }
+        let r = c.rooms[a][j] as usize;
         self.hard += c.room_hard[a][j];
         self.whard += c.room_hard[a][j];
         self.soft += c.room_soft[a][j];
@@ -938,8 +988,12 @@ impl<'a> State<'a> {
         }
         let c = self.c;
         let (j, s, du) = (usize::from(j), usize::from(self.start[a]), usize::from(c.dur[a]));
-        let r = c.rooms[a][j] as usize;
         self.room[a] = NONE;
+        if j == c.rooms[a].len() {
+            self.soft -= c.room_soft[a][j];
+            return;
+        }
+        let r = c.rooms[a][j] as usize;
         self.hard -= c.room_hard[a][j];
         self.whard -= c.room_hard[a][j];
         self.soft -= c.room_soft[a][j];
@@ -969,10 +1023,11 @@ impl<'a> State<'a> {
         let mut at = [NO_PLACE; 64];
         for &a in acts {
             let a = a as usize;
-            if self.room[a] == NONE || usize::from(self.start[a]) / c.h != d {
+            let Some(r) = self.room_of(a) else { continue };
+            if usize::from(self.start[a]) / c.h != d {
                 continue;
             }
-            let place = self.place_of(buildings, c.rooms[a][usize::from(self.room[a])] as usize);
+            let place = self.place_of(buildings, r);
             let q = usize::from(self.start[a]) % c.h;
             for x in &mut at[q..q + usize::from(c.dur[a])] {
                 *x = (*x).min(place);
@@ -1041,12 +1096,13 @@ impl<'a> State<'a> {
         let (d, q, du) = (s / c.h, s % c.h, usize::from(c.dur[a]));
         for &b in acts {
             let b = b as usize;
-            if b == a || self.room[b] == NONE {
+            if b == a {
                 continue;
             }
+            let Some(room) = self.room_of(b) else { continue };
             let Some((db, qb, ub)) = self.pos(b as u32) else { continue };
             if db == d && (q + du == qb || qb + ub == q) {
-                f(c.rooms[b][usize::from(self.room[b])]);
+                f(room as u32);
             }
         }
     }
@@ -1198,8 +1254,11 @@ impl<'a> State<'a> {
             let (j, rh, rs) = self.best_room(a, usize::from(self.start[a]));
             out.push((self.whard + rh, if self.hard_only { 0 } else { self.soft + rs }));
             // The true hard count: the room's weighted clashes are recounted unweighted.
-            let room_true =
-                if j == NONE { 0 } else { self.room_true_hard(a, usize::from(self.start[a]), usize::from(j)) };
+            let room_true = if usize::from(j) < self.c.rooms[a].len() {
+                self.room_true_hard(a, usize::from(self.start[a]), usize::from(j))
+            } else {
+                0
+            };
             hards.push(self.hard + room_true);
             self.undo(t, |st| st.remove_time(a));
         }
@@ -1277,9 +1336,8 @@ impl<'a> State<'a> {
                 return true;
             }
         }
-        if self.room[a] != NONE {
+        if let Some(r) = self.room_of(a) {
             let j = usize::from(self.room[a]);
-            let r = c.rooms[a][j] as usize;
             if c.room_hard[a][j] > 0 || (s..s + du).any(|x| self.occ_room[r * c.ns + x] > 1 || c.room_na_hard[r][x] > 0)
             {
                 return true;
@@ -1980,8 +2038,8 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
         start: best.start.iter().map(|&s| if s == NONE { 0 } else { s }).collect(),
         room: (0..c.n)
             .map(|a| {
-                let j = best.room[a];
-                (j != NONE).then(|| c.rooms[a][usize::from(j)])
+                // `NONE` and the roomless choice are both past the candidates.
+                c.rooms[a].get(usize::from(best.room[a])).copied()
             })
             .collect(),
         hard: best.hard,
@@ -2408,7 +2466,15 @@ impl DayShape {
 /// Whether the hard phase weighs a broken hard rule by [`State::shaped_rule_cost`] rather than by
 /// its count.
 fn graded_in_hard_phase(shape: &Rule) -> bool {
-    matches!(shape, Rule::MaxRealDaysWithMorningAndAfternoon(_))
+    matches!(
+        shape,
+        Rule::MaxDaysPerWeek(_)
+            | Rule::IntervalMaxDaysPerWeek { .. }
+            | Rule::MaxMorningsPerWeek(_)
+            | Rule::MaxAfternoonsPerWeek(_)
+            | Rule::MaxRealDaysPerWeek(_)
+            | Rule::MaxRealDaysWithMorningAndAfternoon(_)
+    )
 }
 
 /// The tag-pair rule's value on a day with first-tag periods `a` and second-tag periods `b`:
@@ -3181,6 +3247,59 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn emptying_the_lightest_day_lowers_a_broken_max_days_rule_lesson_by_lesson() {
+        // A teacher on five days of four periods may teach on four of them: counting days alone,
+        // no single move off a day with two lessons lowers the cost.
+        let mut p = Problem {
+            days: (0..5).map(|d| d.to_string()).collect(),
+            periods: (0..4).map(|q| q.to_string()).collect(),
+            teachers: vec!["t".into()],
+            atoms: vec!["g".into()],
+            student_sets: vec![StudentSet { name: "g".into(), size: 10, atoms: vec![0] }],
+            ..Problem::default()
+        };
+        p.activities = (0..12)
+            .map(|i| Activity {
+                id: i + 1,
+                subject: "x".into(),
+                teachers: vec![0],
+                students: vec![0],
+                atoms: vec![0],
+                duration: 1,
+                size: 10,
+                ..Activity::default()
+            })
+            .collect();
+        p.constraints = vec![Constraint {
+            weight: FULL_WEIGHT,
+            hard: true,
+            label: String::new(),
+            kind: Kind::ResourceRule { resources: vec![Resource::Teacher(0)], rule: Rule::MaxDaysPerWeek(4) },
+        }];
+        let c = Compiled::new(&p);
+        let mut st = State::new(&c);
+        let at = |a: usize, day: usize, period: usize| {
+            c.domain[a].iter().position(|&s| usize::from(s) == day * 4 + period).expect("a free slot")
+        };
+        // Lessons per day: 3, 3, 2, 2, 2.
+        let days = [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 4];
+        let mut used = [0; 5];
+        for (a, &d) in days.iter().enumerate() {
+            st.place(a, at(a, d, used[d]));
+            used[d] += 1;
+        }
+        assert_eq!((st.hard, st.whard), (1, 2), "one day too many, two lessons to move");
+        // One lesson of the last day joins the first: still a day too many, but one lesson to go.
+        st.unplace(11);
+        st.place(11, at(11, 0, 3));
+        assert_eq!((st.hard, st.whard), (1, 1));
+        st.unplace(10);
+        st.place(10, at(10, 1, 3));
+        assert_eq!((st.hard, st.whard), (0, 0));
+        assert_eq!(st.recount(), (st.hard, st.soft));
     }
 
     #[test]

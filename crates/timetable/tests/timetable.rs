@@ -1744,6 +1744,49 @@ fn fet_max_building_changes_per_day_binds_and_is_checked() {
 }
 
 #[test]
+fn a_lesson_whose_room_preference_is_soft_goes_without_a_room_when_the_room_is_taken() {
+    // Two classes have PE in the one period there is; both would like the courtyard (90 %, as in
+    // FET's Greek Gymnasio). As in FET, one of them then has no room: a broken preference, not a
+    // clash.
+    let mut p = Problem {
+        days: vec!["D1".into()],
+        periods: vec!["P1".into()],
+        teachers: vec!["T0".into(), "T1".into()],
+        atoms: vec!["C0".into(), "C1".into()],
+        rooms: vec![Room { name: "yard".into(), capacity: 300, building: String::new() }],
+        ..Problem::default()
+    };
+    for c in 0..2u32 {
+        p.student_sets.push(StudentSet { name: format!("C{c}"), size: 30, atoms: vec![c] });
+        p.activities.push(Activity {
+            id: c + 1,
+            subject: "PE".into(),
+            teachers: vec![c],
+            students: vec![c],
+            atoms: vec![c],
+            duration: 1,
+            size: 30,
+            ..Activity::default()
+        });
+    }
+    let preferred = Kind::PreferredRooms { activities: vec![0, 1], rooms: vec![0] };
+    p.constraints.push(Constraint { weight: 90_000, hard: false, label: "PE in the yard".into(), kind: preferred });
+    let s =
+        solve(&p, &SolveConfig { max_iterations: Some(1_000), ..SolveConfig::default() }, &control(&never)).unwrap();
+    assert!(s.hard_ok(), "{:?}", s.report.violations);
+    assert!(s.bookkeeping_agrees);
+    let rooms: Vec<Option<u32>> = s.timetable.placements.iter().map(|pl| pl.room).collect();
+    assert!(rooms.contains(&Some(0)) && rooms.contains(&None), "{rooms:?}");
+    assert_close(s.soft_penalty(), 0.9, "one broken 90 % preference");
+    // A preference at 100 % is a requirement: then the two lessons clash in the room.
+    p.constraints[0].hard = true;
+    p.constraints[0].weight = FULL_WEIGHT;
+    let s =
+        solve(&p, &SolveConfig { max_iterations: Some(1_000), ..SolveConfig::default() }, &control(&never)).unwrap();
+    assert!(!s.hard_ok());
+}
+
+#[test]
 fn fet_min_gaps_between_building_changes_counts_lessons_without_a_room_as_gaps() {
     // One day of four periods: a lesson without a room between A and B is the one free period
     // FET asks for (it counts every period without a building as a gap).
