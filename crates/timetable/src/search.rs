@@ -2858,29 +2858,35 @@ mod tests {
         exclusive_teacher_with(3, 4)
     }
 
-    /// [`exclusive_teacher`] with `periods` periods per half day and `lessons` lessons.
-    fn exclusive_teacher_with(periods: usize, lessons: u32) -> Problem {
-        let mut p = Problem {
-            days: vec!["mon am".into(), "mon pm".into(), "tue am".into(), "tue pm".into()],
+    /// `lessons` one-period lessons of teacher "t" with class "g" on `days` of `periods` periods.
+    fn one_teacher_one_class(days: Vec<String>, periods: usize, lessons: u32) -> Problem {
+        Problem {
+            days,
             periods: (0..periods).map(|q| q.to_string()).collect(),
-            half_days: true,
             teachers: vec!["t".into()],
             atoms: vec!["g".into()],
             student_sets: vec![StudentSet { name: "g".into(), size: 10, atoms: vec![0] }],
+            activities: (0..lessons)
+                .map(|i| Activity {
+                    id: i + 1,
+                    subject: "x".into(),
+                    teachers: vec![0],
+                    students: vec![0],
+                    atoms: vec![0],
+                    duration: 1,
+                    size: 10,
+                    ..Activity::default()
+                })
+                .collect(),
             ..Problem::default()
-        };
-        for i in 0..lessons {
-            p.activities.push(Activity {
-                id: i + 1,
-                subject: "x".into(),
-                teachers: vec![0],
-                students: vec![0],
-                atoms: vec![0],
-                duration: 1,
-                size: 10,
-                ..Activity::default()
-            });
         }
+    }
+
+    /// [`exclusive_teacher`] with `periods` periods per half day and `lessons` lessons.
+    fn exclusive_teacher_with(periods: usize, lessons: u32) -> Problem {
+        let days = ["mon am", "mon pm", "tue am", "tue pm"].map(String::from).to_vec();
+        let mut p = one_teacher_one_class(days, periods, lessons);
+        p.half_days = true;
         let rule = |rule: Rule| Constraint {
             weight: FULL_WEIGHT,
             hard: true,
@@ -3253,26 +3259,7 @@ mod tests {
     fn emptying_the_lightest_day_lowers_a_broken_max_days_rule_lesson_by_lesson() {
         // A teacher on five days of four periods may teach on four of them: counting days alone,
         // no single move off a day with two lessons lowers the cost.
-        let mut p = Problem {
-            days: (0..5).map(|d| d.to_string()).collect(),
-            periods: (0..4).map(|q| q.to_string()).collect(),
-            teachers: vec!["t".into()],
-            atoms: vec!["g".into()],
-            student_sets: vec![StudentSet { name: "g".into(), size: 10, atoms: vec![0] }],
-            ..Problem::default()
-        };
-        p.activities = (0..12)
-            .map(|i| Activity {
-                id: i + 1,
-                subject: "x".into(),
-                teachers: vec![0],
-                students: vec![0],
-                atoms: vec![0],
-                duration: 1,
-                size: 10,
-                ..Activity::default()
-            })
-            .collect();
+        let mut p = one_teacher_one_class((0..5).map(|d| d.to_string()).collect(), 4, 12);
         p.constraints = vec![Constraint {
             weight: FULL_WEIGHT,
             hard: true,
