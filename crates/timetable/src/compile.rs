@@ -180,12 +180,9 @@ pub(crate) struct Compiled {
     /// Candidate rooms per activity (empty: the activity takes no room).
     pub rooms: Vec<Vec<u32>>,
     /// Fixed hard and soft costs per candidate room; one entry more than `rooms[a]` when the
-    /// activity may go without a room (see `roomless`), that choice's costs.
+    /// activity may go without a room (see [`Compiled::roomless`]), that choice's costs.
     pub room_hard: Vec<Vec<i64>>,
     pub room_soft: Vec<Vec<i64>>,
-    /// Activities whose room preferences are all soft: like FET, they may be given no room, at the
-    /// cost of every preference (two lessons wanting the one courtyard at once: one goes without).
-    pub roomless: Vec<bool>,
     /// Per room and slot: hard unavailability (0/1) and soft unavailability cost.
     pub room_na_hard: Vec<Vec<u8>>,
     pub room_na_soft: Vec<Vec<i64>>,
@@ -215,6 +212,13 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
+    /// Whether activity `a`'s room preferences are all soft: like FET, it may then be given no
+    /// room, at the cost of every preference (two lessons wanting the one courtyard at once: one
+    /// goes without). Its costs are the entry past the candidates in `room_hard` / `room_soft`.
+    pub fn roomless(&self, a: usize) -> bool {
+        self.room_soft[a].len() > self.rooms[a].len()
+    }
+
     /// Whether a lesson starting at period `start` follows one ending at `end` on the same day
     /// with nothing but breaks in between.
     pub(crate) fn adjacent(&self, day: usize, end: usize, start: usize) -> bool {
@@ -706,7 +710,6 @@ impl Compiled {
         let mut rooms = Vec::with_capacity(n);
         let mut room_hard = Vec::with_capacity(n);
         let mut room_soft = Vec::with_capacity(n);
-        let mut roomless = vec![false; n];
         for (i, act) in p.activities.iter().enumerate() {
             if room_hard_sets[i].is_empty() && room_soft_sets[i].is_empty() {
                 rooms.push(Vec::new());
@@ -742,7 +745,6 @@ impl Compiled {
                 .map(|r| room_soft_sets[i].iter().filter(|(s, _)| !s.contains(r)).map(|(_, w)| *w).sum())
                 .collect();
             if room_hard_sets[i].is_empty() {
-                roomless[i] = true;
                 hard.push(0);
                 soft.push(room_soft_sets[i].iter().map(|(_, w)| *w).sum());
             }
@@ -821,7 +823,6 @@ impl Compiled {
             rooms,
             room_hard,
             room_soft,
-            roomless,
             room_na_hard,
             room_na_soft,
             building,

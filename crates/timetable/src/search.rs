@@ -752,7 +752,7 @@ impl<'a> State<'a> {
                 x
             }
             Rule::IntervalMaxDaysPerWeek { start, end, max } => {
-                let mask = (u64::MAX << start) & (u64::MAX >> (64 - u32::from(end)));
+                let mask = interval_mask(start, end);
                 (0..c.nd).for_each(|d| count((self.busy[r * c.nd + d] & mask).count_ones() as usize));
                 max
             }
@@ -936,7 +936,7 @@ impl<'a> State<'a> {
                 }
             }
         }
-        if c.roomless[a] {
+        if c.roomless(a) {
             let j = cands.len();
             if (0, c.room_soft[a][j]) < (best.1, best.2) {
                 best = (j as u16, 0, c.room_soft[a][j]);
@@ -2463,6 +2463,11 @@ impl DayShape {
     }
 }
 
+/// The periods `start..end` of a day as a bit mask.
+fn interval_mask(start: u16, end: u16) -> u64 {
+    (u64::MAX << start) & (u64::MAX >> (64 - u32::from(end)))
+}
+
 /// Whether the hard phase weighs a broken hard rule by [`State::shaped_rule_cost`] rather than by
 /// its count.
 fn graded_in_hard_phase(shape: &Rule) -> bool {
@@ -2579,7 +2584,7 @@ fn day_value(shape: Rule, hard: bool, day: &DayShape, d: usize) -> (i32, i32) {
         Rule::MaxSpanPerDayOneLonger(x) => (0, (day.span() - i32::from(x)).max(0)),
         Rule::MaxDaysPerWeek(_) | Rule::MinDaysPerWeek(_) => (0, i32::from(day.m != 0)),
         Rule::IntervalMaxDaysPerWeek { start, end, .. } => {
-            let mask = (u64::MAX << start) & (u64::MAX >> (64 - u32::from(end)));
+            let mask = interval_mask(start, end);
             (0, i32::from(day.m & mask != 0))
         }
         Rule::MaxMorningsPerWeek(_) => (0, i32::from(morning && day.m != 0)),
