@@ -207,7 +207,9 @@ async function moveShared(page, done) {
       if (done(status, json)) return json;
       if (status === 200) throw new Error('moved before the expected answer');
     }
-    throw new Error('no free period gave the expected answer');
+    // Say what each free period answered, so a failure explains itself.
+    const why = answers.map((a, i) => `${i}: ${a.status} ${(a.json.reasons || []).join('; ')}`).join('\n');
+    throw new Error(`no free period gave the expected answer:\n${why}`);
   } finally {
     await page.unroute('**/timetable/move');
   }
