@@ -149,7 +149,7 @@ EOF
 
 # One results row from whatever the instance's directory holds ("?" for a solver not run).
 row() {
-    local path=$1 acts=$2 dir=$3 fet=$'?\t?\t?\t?' ours=$'?\t?\t?'
+    local path=$1 acts=$2 dir=$3 fet=$'?\t?\t?\t?' ours=$'?\t?\t?' ours_s ours_soft ours_ok
     [ -s "$dir/fet.tsv" ] && fet=$(cat "$dir/fet.tsv")
     [ -s "$dir/ours.tsv" ] && ours=$(cat "$dir/ours.tsv")
     IFS=$'\t' read -r ours_s ours_soft ours_ok <<<"$ours"
