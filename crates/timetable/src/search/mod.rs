@@ -7,6 +7,7 @@
 
 mod compound;
 mod constraints;
+mod eject;
 mod moves;
 mod rng;
 mod rooms;

@@ -1,4 +1,5 @@
 use super::compound::{block_resources, emptiable, empty_slot, exchange_periods_or_days, half_day_block};
+use super::eject::{Bounds, Ejector};
 use super::rng::Rng;
 use super::rules::graded_in_hard_phase;
 use super::{RunControl, State, run};
@@ -420,6 +421,88 @@ fn a_kempe_chain_repairs_clashes_no_single_move_or_swap_improves() {
     let pinned = [None, None, None, None, Some(0), None];
     assert!(!st.kempe_chain((0, 0, 1), &pinned, 32, &mut side, &mut chain));
     assert!(side.iter().all(|&s| s == 0));
+}
+
+/// Class g0 fills its one-day week (lessons A, B, C in periods 0, 1, 2), and A's teacher also
+/// teaches X in period 0. B's two teachers share Y in period 0 and A's teacher has Z in period 2,
+/// so A can only leave period 0 if B makes room in period 2 and C takes period 0.
+fn full_week_cycle() -> Problem {
+    let mut p = Problem {
+        days: vec!["d".into()],
+        periods: vec!["p0".into(), "p1".into(), "p2".into()],
+        teachers: ["ta", "tb", "tb2", "tc"].map(String::from).to_vec(),
+        atoms: ["g0", "g1", "g2", "g3"].map(String::from).to_vec(),
+        ..Problem::default()
+    };
+    // (teachers, class): A, B, C, X, Y, Z.
+    let lessons: [(&[u32], u32); 6] = [(&[0], 0), (&[1, 2], 0), (&[3], 0), (&[0], 1), (&[1, 2], 2), (&[0], 3)];
+    for (i, (teachers, g)) in lessons.into_iter().enumerate() {
+        p.activities.push(Activity {
+            id: i as u32 + 1,
+            subject: format!("s{i}"),
+            teachers: teachers.to_vec(),
+            atoms: vec![g],
+            duration: 1,
+            size: 20,
+            ..Activity::default()
+        });
+    }
+    p
+}
+
+#[test]
+fn an_ejection_chain_makes_room_in_a_full_week_and_is_taken_back_exactly() {
+    let p = full_week_cycle();
+    let c = Compiled::new(&p);
+    let mut st = State::new(&c);
+    for (a, slot) in [0, 1, 2, 0, 0, 2].into_iter().enumerate() {
+        put(&mut st, a, slot);
+    }
+    assert_eq!(st.hard, 1, "A and X share their teacher in period 0");
+    // X, Y and Z are pinned where they are: only A, B and C may move.
+    let fixed: Vec<Option<usize>> = (0..c.n).map(|a| (a >= 3).then(|| st.kidx[a] as usize)).collect();
+    for a in 0..3 {
+        let (k, room) = (st.kidx[a] as usize, st.room[a]);
+        st.unplace(a);
+        let (mut costs, mut hards) = (Vec::new(), Vec::new());
+        st.evaluate_all(a, &mut costs, &mut hards);
+        assert!(hards.iter().all(|&h| h >= 1), "lesson {a} has an improving single move");
+        st.insert_time(a, k);
+        st.set_room(a, room);
+    }
+    // As in the search: `a` is lifted, then the chain is tried and taken back.
+    let room_a = st.room[0];
+    st.unplace(0);
+    let before = snapshot(&st);
+    let tabu: Vec<Vec<u64>> = (0..c.n).map(|a| vec![0; c.domain[a].len()]).collect();
+    let bounds = Bounds { fixed: &fixed, tabu: &tabu, iter: 1, block_planning: false };
+    let mut ejector = Ejector::new(c.n, 3);
+    let (mut rng, mut ties, mut chain, mut saved, mut links) =
+        (Rng::new(3), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let at = |a: usize, slot: usize| c.domain[a].binary_search(&(slot as Slot)).expect("slot in domain");
+    let t = st.trial();
+    ejector.build(&mut st, (0, at(0, 1)), &bounds, &mut rng, &mut ties, &mut chain, &mut saved, &mut links);
+    // B goes to period 2 (period 0 would clash with both its teachers), then C to period 0.
+    assert_eq!(chain, vec![(0, at(0, 1)), (1, at(1, 2)), (2, at(2, 0))]);
+    assert_eq!(links.iter().map(|l| l.hard).collect::<Vec<_>>(), vec![1, 0]);
+    assert_eq!(st.hard, 0);
+    assert_eq!(st.recount(), (st.hard, st.soft));
+    st.undo(t, |st| {
+        st.restore(&mut saved);
+        st.unplace(0);
+    });
+    assert!(before == snapshot(&st), "the chain left a trace");
+    st.insert_time(0, at(0, 0));
+    st.set_room(0, room_a);
+    // Made again one link after the other, as the search applies a chosen chain, the week is
+    // the one the chain was scored on.
+    st.unplace(0);
+    st.place(0, chain[0].1);
+    for &(m, k) in &chain[1..] {
+        st.unplace(m);
+        st.place(m, k);
+    }
+    assert_eq!((st.hard, st.start.clone()), (0, vec![1, 2, 0, 0, 0, 2]));
 }
 
 #[test]
