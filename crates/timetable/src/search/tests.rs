@@ -354,19 +354,21 @@ fn exam_week_is_solved_from_any_seed() {
 
 /// Three classes and three teachers, one day of two periods, six lessons; each class and each
 /// teacher has one lesson per period in any timetable meeting every hard constraint.
-fn two_period_ring() -> Problem {
+/// One day of `periods` periods, teachers t0.. and classes g0.., and one single-period lesson per
+/// (teachers, class) entry of `lessons`.
+fn one_day(periods: usize, teachers: usize, classes: usize, lessons: &[(&[u32], u32)]) -> Problem {
     let mut p = Problem {
         days: vec!["d".into()],
-        periods: vec!["p0".into(), "p1".into()],
-        teachers: (0..3).map(|t| format!("t{t}")).collect(),
-        atoms: (0..3).map(|g| format!("g{g}")).collect(),
+        periods: (0..periods).map(|q| format!("p{q}")).collect(),
+        teachers: (0..teachers).map(|t| format!("t{t}")).collect(),
+        atoms: (0..classes).map(|g| format!("g{g}")).collect(),
         ..Problem::default()
     };
-    for (i, (t, g)) in [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (0, 2)].into_iter().enumerate() {
+    for (i, &(teachers, g)) in lessons.iter().enumerate() {
         p.activities.push(Activity {
             id: i as u32 + 1,
             subject: format!("s{i}"),
-            teachers: vec![t],
+            teachers: teachers.to_vec(),
             atoms: vec![g],
             duration: 1,
             size: 20,
@@ -374,6 +376,10 @@ fn two_period_ring() -> Problem {
         });
     }
     p
+}
+
+fn two_period_ring() -> Problem {
+    one_day(2, 3, 3, &[(&[0], 0), (&[1], 0), (&[1], 1), (&[2], 1), (&[2], 2), (&[0], 2)])
 }
 
 #[test]
@@ -427,27 +433,8 @@ fn a_kempe_chain_repairs_clashes_no_single_move_or_swap_improves() {
 /// teaches X in period 0. B's two teachers share Y in period 0 and A's teacher has Z in period 2,
 /// so A can only leave period 0 if B makes room in period 2 and C takes period 0.
 fn full_week_cycle() -> Problem {
-    let mut p = Problem {
-        days: vec!["d".into()],
-        periods: vec!["p0".into(), "p1".into(), "p2".into()],
-        teachers: ["ta", "tb", "tb2", "tc"].map(String::from).to_vec(),
-        atoms: ["g0", "g1", "g2", "g3"].map(String::from).to_vec(),
-        ..Problem::default()
-    };
-    // (teachers, class): A, B, C, X, Y, Z.
-    let lessons: [(&[u32], u32); 6] = [(&[0], 0), (&[1, 2], 0), (&[3], 0), (&[0], 1), (&[1, 2], 2), (&[0], 3)];
-    for (i, (teachers, g)) in lessons.into_iter().enumerate() {
-        p.activities.push(Activity {
-            id: i as u32 + 1,
-            subject: format!("s{i}"),
-            teachers: teachers.to_vec(),
-            atoms: vec![g],
-            duration: 1,
-            size: 20,
-            ..Activity::default()
-        });
-    }
-    p
+    // (teachers, class) of A, B, C, X, Y, Z; teachers ta = t0, tb = t1, tb2 = t2, tc = t3.
+    one_day(3, 4, 4, &[(&[0], 0), (&[1, 2], 0), (&[3], 0), (&[0], 1), (&[1, 2], 2), (&[0], 3)])
 }
 
 #[test]
