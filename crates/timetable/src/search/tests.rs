@@ -448,15 +448,7 @@ fn an_ejection_chain_makes_room_in_a_full_week_and_is_taken_back_exactly() {
     assert_eq!(st.hard, 1, "A and X share their teacher in period 0");
     // X, Y and Z are pinned where they are: only A, B and C may move.
     let fixed: Vec<Option<usize>> = (0..c.n).map(|a| (a >= 3).then(|| st.kidx[a] as usize)).collect();
-    for a in 0..3 {
-        let (k, room) = (st.kidx[a] as usize, st.room[a]);
-        st.unplace(a);
-        let (mut costs, mut hards) = (Vec::new(), Vec::new());
-        st.evaluate_all(a, &mut costs, &mut hards);
-        assert!(hards.iter().all(|&h| h >= 1), "lesson {a} has an improving single move");
-        st.insert_time(a, k);
-        st.set_room(a, room);
-    }
+    no_single_move_repairs(&mut st, 3);
     // As in the search: `a` is lifted, then the chain is tried and taken back.
     let room_a = st.room[0];
     st.unplace(0);
