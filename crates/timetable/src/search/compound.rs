@@ -50,20 +50,28 @@ impl State<'_> {
     /// same number of days and periods back), and so on until nothing more clashes. Between two
     /// times this is the classic exchange of everything the conflicting resources hold there,
     /// which keeps a full week full: no single move or pair swap reaches it when the clash runs
-    /// through several teachers and classes. Fills `chain` with (activity, new domain index), `a`
-    /// first; returns false when the chain needs a pinned lesson, leaves a lesson's allowed
-    /// starts or grows past `limit`. `side` is scratch (one entry per activity, left all zero).
+    /// through several teachers and classes. With `sections` (block planning) the chain also
+    /// follows a student's one-lesson-per-block rule across days and keeps sections whole (see
+    /// [`Sections`]). Fills `chain` with (activity, new domain index), `a` first; returns false
+    /// when the chain needs a pinned lesson, leaves a lesson's allowed starts or grows past
+    /// `limit`. `side` is scratch (one entry per activity, left all zero).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn kempe_chain(
         &self,
         (a, from, to): (usize, usize, usize),
         fixed: &[Option<usize>],
         limit: usize,
+        sections: Option<&Sections<'_>>,
         side: &mut [i8],
         chain: &mut Vec<(usize, usize)>,
     ) -> bool {
         let c = self.c;
         let h = c.h as isize;
         let (dd, dq) = ((to / c.h) as isize - (from / c.h) as isize, (to % c.h) as isize - (from % c.h) as isize);
+        if sections.is_some() && dd != 0 {
+            // A block's partners on other days (other teachers) cannot change day with it.
+            return false;
+        }
         let start_of = |m: usize| if m == a { from } else { usize::from(self.start[m]) };
         // The start `m` takes when shifted one way (`sign` 1) or back (`sign` -1), if allowed.
         let shifted = |m: usize, sign: isize| -> Option<usize> {
@@ -80,11 +88,15 @@ impl State<'_> {
         side[a] = 1;
         let mut ok = true;
         let mut i = 0;
+        // Lessons joining the chain, with the way each moves, found for one member at a time.
+        let mut joining: Vec<(usize, isize)> = Vec::new();
         'grow: while i < chain.len() {
             let (m, km) = chain[i];
             i += 1;
             let s = usize::from(c.domain[m][km]);
             let (d, q, du) = (s / c.h, s % c.h, usize::from(c.dur[m]));
+            let sign = isize::from(side[m]);
+            joining.clear();
             for &r in &c.res[m] {
                 if r as usize >= c.clash_res {
                     continue;
@@ -96,20 +108,27 @@ impl State<'_> {
                     }
                     let sb = usize::from(self.start[b]);
                     let (db, qb) = (sb / c.h, sb % c.h);
-                    if db != d || qb >= q + du || q >= qb + usize::from(c.dur[b]) {
-                        continue;
+                    if db == d && qb < q + du && q < qb + usize::from(c.dur[b]) {
+                        joining.push((b, -sign));
                     }
-                    let sign = -isize::from(side[m]);
-                    let kb = match shifted(b, sign) {
-                        Some(kb) if fixed.get(b).copied().flatten().is_none() && chain.len() < limit => kb,
-                        _ => {
-                            ok = false;
-                            break 'grow;
-                        }
-                    };
-                    side[b] = sign as i8;
-                    chain.push((b, kb));
                 }
+            }
+            if let Some(sections) = sections {
+                sections.joining(self, (m, start_of(m), s), sign, side, &mut joining);
+            }
+            for &(b, sign_b) in &joining {
+                if side[b] != 0 {
+                    continue;
+                }
+                let kb = match shifted(b, sign_b) {
+                    Some(kb) if fixed.get(b).copied().flatten().is_none() && chain.len() < limit => kb,
+                    _ => {
+                        ok = false;
+                        break 'grow;
+                    }
+                };
+                side[b] = sign_b as i8;
+                chain.push((b, kb));
             }
         }
         for &(m, _) in chain.iter() {
@@ -129,6 +148,94 @@ impl State<'_> {
             self.set_room(m, r);
         }
         saved.clear();
+    }
+}
+
+/// Block planning (FET's mode where days are teachers and periods are blocks): the lessons of
+/// one slot under a hard "occupy at most N slots" are one section (a teacher's group in a block),
+/// and a student takes one lesson per block whatever the day. A Kempe chain between two blocks
+/// that moves single lessons splits sections and breaks the limit, and one that ignores the
+/// students' other days makes them clash there; with these rules it exchanges whole sections
+/// and every student's lessons between the two blocks, which keeps both counts (e.g. FET's
+/// Blocks file, where most teachers hold one section, so a section can only move with all its
+/// students and what they take in the other block).
+pub(super) struct Sections<'x> {
+    /// Per slot, the lessons that may start there.
+    pub by_slot: &'x [Vec<u32>],
+    /// Whether a moved section joins the one at its new block instead of exchanging with it
+    /// (which lowers the number of slots occupied).
+    pub merge: bool,
+}
+
+impl Sections<'_> {
+    /// Per slot, the lessons that may start there; empty unless the problem is in block-planning
+    /// mode with a hard "occupy at most N slots".
+    pub fn index(c: &Compiled) -> Vec<Vec<u32>> {
+        let counted = c.cons.iter().any(|k| k.hard && matches!(k.kind, DynKind::OccupyMax { .. }));
+        let blocks = c.cons.iter().any(|k| k.hard && matches!(k.kind, DynKind::OnePerPeriod(_)));
+        if !counted || !blocks {
+            return Vec::new();
+        }
+        let mut by_slot = vec![Vec::new(); c.ns];
+        for (a, dom) in c.domain.iter().enumerate() {
+            for &s in dom {
+                by_slot[usize::from(s)].push(a as u32);
+            }
+        }
+        by_slot
+    }
+
+    /// Adds to `out` the lessons that move because `m` (on `side` `sign`) moves from start
+    /// `old` to `new`: its students' lessons in the new block on any day (the opposite way),
+    /// its section (the same way) and, unless merging, the section it meets (the opposite way).
+    fn joining(
+        &self,
+        st: &State<'_>,
+        (m, old, new): (usize, usize, usize),
+        sign: isize,
+        side: &[i8],
+        out: &mut Vec<(usize, isize)>,
+    ) {
+        let c = st.c;
+        let (q, du) = (new % c.h, usize::from(c.dur[m]));
+        let overlaps = |x: usize, y: usize| x < y + du && y < x + du;
+        for &ci in &c.act_cons[m] {
+            let ci = ci as usize;
+            if !c.cons[ci].hard {
+                continue;
+            }
+            match &c.cons[ci].kind {
+                DynKind::OnePerPeriod(acts) => {
+                    for &b in acts {
+                        let b = b as usize;
+                        if side[b] == 0 && st.start[b] != NONE && overlaps(usize::from(st.start[b]) % c.h, q) {
+                            out.push((b, -sign));
+                        }
+                    }
+                }
+                DynKind::OccupyMax { selected, .. } => {
+                    let section = |slot: usize, sign_b: isize, out: &mut Vec<(usize, isize)>| {
+                        if !selected[slot] {
+                            return;
+                        }
+                        for &b in &self.by_slot[slot] {
+                            let b = b as usize;
+                            if side[b] == 0
+                                && usize::from(st.start[b]) == slot
+                                && c.act_cons[b].binary_search(&(ci as u32)).is_ok()
+                            {
+                                out.push((b, sign_b));
+                            }
+                        }
+                    };
+                    section(old, sign, out);
+                    if !self.merge {
+                        section(new, -sign, out);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One complete search run: construction, the hard phase (tabu search with breakout weights and
 //! compound moves) until every hard constraint holds, then the soft phase.
 
-use super::compound::{block_resources, emptiable, empty_slot, exchange_periods_or_days, half_day_block};
+use super::compound::{Sections, block_resources, emptiable, empty_slot, exchange_periods_or_days, half_day_block};
 use super::eject::{Bounds, Ejector};
 use super::moves::{best_slot_move, objective, pick_min, single_move, swap_move};
 use super::rng::Rng;
@@ -53,6 +53,30 @@ impl Best {
             }
         }
     }
+}
+
+/// Scores a chain whose lessons are all lifted before any is placed (`chain[0]`, the lesson the
+/// hard phase is moving, is off the grid already) and takes it back.
+fn try_lifted_chain(
+    st: &mut State<'_>,
+    chain: &[(usize, usize)],
+    saved: &mut Vec<(usize, u32, u16)>,
+    (costs, hards): (&mut Vec<(i64, i64)>, &mut Vec<i64>),
+) {
+    let t = st.trial();
+    for &(m, _) in &chain[1..] {
+        saved.push((m, st.kidx[m], st.room[m]));
+        st.unplace(m);
+    }
+    for &(m, k) in chain {
+        st.place(m, k);
+    }
+    costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
+    hards.push(st.hard);
+    st.undo(t, |st| {
+        st.unplace(chain[0].0);
+        st.restore(saved);
+    });
 }
 
 /// One complete search: construction, hard phase, soft phase.
@@ -118,6 +142,9 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
     const EJECT_LIFTED: usize = 3;
     // Longer chains are rarely good and cost a move per member to evaluate.
     const KEMPE_LIMIT: usize = 32;
+    // A block exchange moves whole sections and what their students take in the other block.
+    const SECTION_LIMIT: usize = 160;
+    let by_slot = Sections::index(c);
     let (mut chains, mut chain_buf, mut chain) = (Vec::new(), Vec::new(), Vec::new());
     let mut links = Vec::new();
     let mut ejector = Ejector::new(c.n, EJECT_LIFTED);
@@ -223,27 +250,38 @@ pub(crate) fn run(c: &Compiled, ctl: &RunControl<'_>) -> RunResult {
         // moved lesson moves the opposite way (see `State::kempe_chain`).
         for &ka in top.iter() {
             let to = usize::from(c.domain[a][ka]);
-            if !st.kempe_chain((a, usize::from(old_start), to), ctl.fixed, KEMPE_LIMIT, &mut side, &mut chain)
+            if !st.kempe_chain((a, usize::from(old_start), to), ctl.fixed, KEMPE_LIMIT, None, &mut side, &mut chain)
                 || chain.len() < 2
             {
                 continue;
             }
-            let t = st.trial();
-            for &(m, _) in &chain[1..] {
-                saved.push((m, st.kidx[m], st.room[m]));
-                st.unplace(m);
-            }
-            for &(m, k) in &chain {
-                st.place(m, k);
-            }
-            costs.push((st.whard, if st.hard_only { 0 } else { st.soft }));
-            hards.push(st.hard);
-            st.undo(t, |st| {
-                st.unplace(a);
-                st.restore(&mut saved);
-            });
+            try_lifted_chain(&mut st, &chain, &mut saved, (&mut costs, &mut hards));
             chains.push((chain_buf.len(), chain_buf.len() + chain.len(), false));
             chain_buf.extend_from_slice(&chain);
+        }
+        // Block planning: `a`'s section and everything its students take in another block of the
+        // same day exchange blocks, or the section joins the one there (see `Sections`).
+        if !by_slot.is_empty() {
+            let (d, q0) = (usize::from(old_start) / c.h, usize::from(old_start) % c.h);
+            for q in (0..c.h).filter(|&q| q != q0) {
+                for merge in [false, true] {
+                    let sections = Sections { by_slot: &by_slot, merge };
+                    let to = d * c.h + q;
+                    if !st.kempe_chain(
+                        (a, usize::from(old_start), to),
+                        ctl.fixed,
+                        SECTION_LIMIT,
+                        Some(&sections),
+                        &mut side,
+                        &mut chain,
+                    ) {
+                        continue;
+                    }
+                    try_lifted_chain(&mut st, &chain, &mut saved, (&mut costs, &mut hards));
+                    chains.push((chain_buf.len(), chain_buf.len() + chain.len(), false));
+                    chain_buf.extend_from_slice(&chain);
+                }
+            }
         }
         let chained = paired + chains.len();
         // Group moves: when `a` belongs to a large hard synchronised group (same starting time,

@@ -1,4 +1,4 @@
-use super::compound::{block_resources, emptiable, empty_slot, exchange_periods_or_days, half_day_block};
+use super::compound::{Sections, block_resources, emptiable, empty_slot, exchange_periods_or_days, half_day_block};
 use super::eject::{Bounds, Ejector};
 use super::rng::Rng;
 use super::rules::graded_in_hard_phase;
@@ -352,8 +352,6 @@ fn exam_week_is_solved_from_any_seed() {
     }
 }
 
-/// Three classes and three teachers, one day of two periods, six lessons; each class and each
-/// teacher has one lesson per period in any timetable meeting every hard constraint.
 /// One day of `periods` periods, teachers t0.. and classes g0.., and one single-period lesson per
 /// (teachers, class) entry of `lessons`.
 fn one_day(periods: usize, teachers: usize, classes: usize, lessons: &[(&[u32], u32)]) -> Problem {
@@ -378,6 +376,8 @@ fn one_day(periods: usize, teachers: usize, classes: usize, lessons: &[(&[u32], 
     p
 }
 
+/// Three classes and three teachers, one day of two periods, six lessons; each class and each
+/// teacher has one lesson per period in any timetable meeting every hard constraint.
 fn two_period_ring() -> Problem {
     one_day(2, 3, 3, &[(&[0], 0), (&[1], 0), (&[1], 1), (&[2], 1), (&[2], 2), (&[0], 2)])
 }
@@ -412,7 +412,7 @@ fn a_kempe_chain_repairs_clashes_no_single_move_or_swap_improves() {
         }
     }
     let (mut side, mut chain) = (vec![0i8; c.n], Vec::new());
-    assert!(st.kempe_chain((0, 0, 1), &[], 32, &mut side, &mut chain));
+    assert!(st.kempe_chain((0, 0, 1), &[], 32, None, &mut side, &mut chain));
     assert!(side.iter().all(|&s| s == 0));
     let mut saved = Vec::new();
     st.move_all(&chain, &mut saved);
@@ -423,9 +423,9 @@ fn a_kempe_chain_repairs_clashes_no_single_move_or_swap_improves() {
     assert_eq!(st.start, vec![1, 0, 1, 0, 1, 0]);
     // A chain longer than the limit, or through a pinned lesson, is refused.
     st.restore(&mut saved);
-    assert!(!st.kempe_chain((0, 0, 1), &[], 2, &mut side, &mut chain));
+    assert!(!st.kempe_chain((0, 0, 1), &[], 2, None, &mut side, &mut chain));
     let pinned = [None, None, None, None, Some(0), None];
-    assert!(!st.kempe_chain((0, 0, 1), &pinned, 32, &mut side, &mut chain));
+    assert!(!st.kempe_chain((0, 0, 1), &pinned, 32, None, &mut side, &mut chain));
     assert!(side.iter().all(|&s| s == 0));
 }
 
@@ -593,6 +593,110 @@ fn a_slot_too_many_is_emptied_in_one_move() {
         .is_none()
     );
     assert!(saved.is_empty() && out.is_empty());
+}
+
+/// Block planning with three teachers as days A, B, C of two blocks, each teacher holding one
+/// section (occupy at most one block), and four students who take one lesson per block:
+/// A teaches students 0, 1, 2 (lessons 0-2), B students 0, 1, 3 (lessons 3-5), C student 3
+/// (lesson 6).
+fn three_teacher_blocks() -> Problem {
+    let mut p = Problem {
+        days: ["A", "B", "C"].map(String::from).to_vec(),
+        periods: vec!["block 0".into(), "block 1".into()],
+        atoms: (0..4).map(|s| format!("student {s}")).collect(),
+        ..Problem::default()
+    };
+    let lessons: [(u32, u32); 7] = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 3), (2, 3)];
+    for (i, &(day, student)) in lessons.iter().enumerate() {
+        p.activities.push(Activity {
+            id: i as u32 + 1,
+            subject: format!("subject of {}", p.days[day as usize]),
+            atoms: vec![student],
+            duration: 1,
+            size: 1,
+            ..Activity::default()
+        });
+    }
+    let hard = |kind: Kind| Constraint { weight: FULL_WEIGHT, hard: true, label: String::new(), kind };
+    let of_day = |day: u32| -> Vec<u32> { (0..7).filter(|&i| lessons[i as usize].0 == day).collect() };
+    for day in 0..3 {
+        let slots: Vec<Slot> = vec![(day * 2) as Slot, (day * 2 + 1) as Slot];
+        p.constraints.push(hard(Kind::PreferredStarts { activities: of_day(day), slots: slots.clone() }));
+        p.constraints.push(hard(Kind::OccupyMaxSlotsFromSelection { activities: (0..7).collect(), slots, max: 1 }));
+    }
+    for student in 0..4 {
+        let activities = (0..7).filter(|&i| lessons[i as usize].1 == student).collect();
+        p.constraints.push(hard(Kind::OnePerPeriodOfAnyDay { activities }));
+    }
+    p
+}
+
+#[test]
+fn a_block_exchange_moves_a_whole_section_and_its_students_other_lessons() {
+    let p = three_teacher_blocks();
+    let c = Compiled::new(&p);
+    let by_slot = Sections::index(&c);
+    assert_eq!(by_slot.len(), c.ns, "block planning with a hard occupy-max constraint");
+    let mut st = State::new(&c);
+    // A's and B's sections both in block 0: students 0 and 1 are in two places at once.
+    // C's lesson is in block 1.
+    for (a, slot) in [(0, 0), (1, 0), (2, 0), (3, 2), (4, 2), (5, 2), (6, 5)] {
+        put(&mut st, a, slot);
+    }
+    assert_eq!(st.hard, 2);
+    // Moving one lesson of B to block 1 splits B's section; a Kempe chain of single lessons too.
+    no_single_move_repairs(&mut st, 7);
+    let (mut side, mut chain) = (vec![0i8; c.n], Vec::new());
+    st.unplace(3);
+    assert!(st.kempe_chain((3, 2, 3), &[], 32, None, &mut side, &mut chain));
+    assert_eq!(chain.len(), 1);
+    // The block exchange moves B's section to block 1, and C's lesson (student 3's lesson in
+    // block 1, on another day) back to block 0.
+    let exchange = Sections { by_slot: &by_slot, merge: false };
+    assert!(st.kempe_chain((3, 2, 3), &[], 32, Some(&exchange), &mut side, &mut chain));
+    assert!(side.iter().all(|&s| s == 0));
+    let moved: Vec<(usize, Slot)> = chain.iter().map(|&(m, k)| (m, c.domain[m][k])).collect();
+    assert_eq!(moved, vec![(3, 3), (4, 3), (5, 3), (6, 4)]);
+    st.place(3, chain[0].1);
+    let mut saved = Vec::new();
+    st.move_all(&chain[1..], &mut saved);
+    assert_eq!(st.hard, 0);
+    assert_eq!(st.recount(), (st.hard, st.soft));
+    // Through a pinned lesson, or past the limit, there is no exchange.
+    st.unplace(3);
+    st.restore(&mut saved);
+    let pinned = [None, None, None, None, None, None, Some(1)];
+    assert!(!st.kempe_chain((3, 2, 3), &pinned, 32, Some(&exchange), &mut side, &mut chain));
+    assert!(!st.kempe_chain((3, 2, 3), &[], 3, Some(&exchange), &mut side, &mut chain));
+    // Another day is not a block exchange.
+    assert!(!st.kempe_chain((3, 2, 1), &[], 32, Some(&exchange), &mut side, &mut chain));
+    assert!(side.iter().all(|&s| s == 0));
+}
+
+#[test]
+fn a_section_joins_the_one_in_its_new_block_when_merging() {
+    let p = three_teacher_blocks();
+    let c = Compiled::new(&p);
+    let by_slot = Sections::index(&c);
+    let mut st = State::new(&c);
+    // A holds two sections (one block too many): students 0 and 1 in block 0, student 2 in
+    // block 1. B and C are in block 1 and block 0.
+    for (a, slot) in [(0, 0), (1, 0), (2, 1), (3, 3), (4, 3), (5, 3), (6, 4)] {
+        put(&mut st, a, slot);
+    }
+    assert_eq!(st.hard, 1);
+    let (mut side, mut chain) = (vec![0i8; c.n], Vec::new());
+    st.unplace(2);
+    // Exchanging blocks keeps two sections; merging student 2 into block 0 leaves one.
+    let exchange = Sections { by_slot: &by_slot, merge: false };
+    assert!(st.kempe_chain((2, 1, 0), &[], 32, Some(&exchange), &mut side, &mut chain));
+    assert_eq!(chain.iter().map(|&(m, _)| m).collect::<Vec<_>>(), vec![2, 0, 1, 3, 4, 5, 6]);
+    let merge = Sections { by_slot: &by_slot, merge: true };
+    assert!(st.kempe_chain((2, 1, 0), &[], 32, Some(&merge), &mut side, &mut chain));
+    assert_eq!(chain, vec![(2, 0)]);
+    st.place(2, 0);
+    assert_eq!(st.hard, 0);
+    assert_eq!(st.recount(), (st.hard, st.soft));
 }
 
 #[test]
