@@ -198,7 +198,11 @@ impl Sections<'_> {
     ) {
         let c = st.c;
         let (q, du) = (new % c.h, usize::from(c.dur[m]));
-        let overlaps = |x: usize, y: usize| x < y + du && y < x + du;
+        // Whether `b`'s periods of the day overlap `m`'s at its new start.
+        let overlaps = |b: usize| {
+            let qb = usize::from(st.start[b]) % c.h;
+            qb < q + du && q < qb + usize::from(c.dur[b])
+        };
         for &ci in &c.act_cons[m] {
             let ci = ci as usize;
             if !c.cons[ci].hard {
@@ -208,7 +212,7 @@ impl Sections<'_> {
                 DynKind::OnePerPeriod(acts) => {
                     for &b in acts {
                         let b = b as usize;
-                        if side[b] == 0 && st.start[b] != NONE && overlaps(usize::from(st.start[b]) % c.h, q) {
+                        if side[b] == 0 && st.start[b] != NONE && overlaps(b) {
                             out.push((b, -sign));
                         }
                     }
