@@ -86,17 +86,29 @@ impl State<'_> {
         let Some(ka) = shifted(a, 1) else { return false };
         chain.push((a, ka));
         side[a] = 1;
+        // Adds `b` to the chain, moving by `sign`, unless it is in already; false when it cannot
+        // move that way (pinned, off its allowed starts, or the chain is full).
+        let enlist = |b: usize, sign: isize, side: &mut [i8], chain: &mut Vec<(usize, usize)>| -> bool {
+            if side[b] != 0 {
+                return true;
+            }
+            match shifted(b, sign) {
+                Some(kb) if fixed.get(b).copied().flatten().is_none() && chain.len() < limit => {
+                    side[b] = sign as i8;
+                    chain.push((b, kb));
+                    true
+                }
+                _ => false,
+            }
+        };
         let mut ok = true;
         let mut i = 0;
-        // Lessons joining the chain, with the way each moves, found for one member at a time.
-        let mut joining: Vec<(usize, isize)> = Vec::new();
         'grow: while i < chain.len() {
             let (m, km) = chain[i];
             i += 1;
             let s = usize::from(c.domain[m][km]);
             let (d, q, du) = (s / c.h, s % c.h, usize::from(c.dur[m]));
             let sign = isize::from(side[m]);
-            joining.clear();
             for &r in &c.res[m] {
                 if r as usize >= c.clash_res {
                     continue;
@@ -108,27 +120,17 @@ impl State<'_> {
                     }
                     let sb = usize::from(self.start[b]);
                     let (db, qb) = (sb / c.h, sb % c.h);
-                    if db == d && qb < q + du && q < qb + usize::from(c.dur[b]) {
-                        joining.push((b, -sign));
-                    }
-                }
-            }
-            if let Some(sections) = sections {
-                sections.joining(self, (m, start_of(m), s), sign, side, &mut joining);
-            }
-            for &(b, sign_b) in &joining {
-                if side[b] != 0 {
-                    continue;
-                }
-                let kb = match shifted(b, sign_b) {
-                    Some(kb) if fixed.get(b).copied().flatten().is_none() && chain.len() < limit => kb,
-                    _ => {
+                    if db == d && qb < q + du && q < qb + usize::from(c.dur[b]) && !enlist(b, -sign, side, chain) {
                         ok = false;
                         break 'grow;
                     }
-                };
-                side[b] = sign_b as i8;
-                chain.push((b, kb));
+                }
+            }
+            if let Some(sections) = sections
+                && !sections.joining(self, (m, start_of(m), s), sign, |b, sign_b| enlist(b, sign_b, side, chain))
+            {
+                ok = false;
+                break 'grow;
             }
         }
         for &(m, _) in chain.iter() {
@@ -185,17 +187,17 @@ impl Sections<'_> {
         by_slot
     }
 
-    /// Adds to `out` the lessons that move because `m` (on `side` `sign`) moves from start
+    /// Hands `enlist` the lessons that move because `m` (on `side` `sign`) moves from start
     /// `old` to `new`: its students' lessons in the new block on any day (the opposite way),
     /// its section (the same way) and, unless merging, the section it meets (the opposite way).
+    /// Stops and returns false as soon as `enlist` refuses one.
     fn joining(
         &self,
         st: &State<'_>,
         (m, old, new): (usize, usize, usize),
         sign: isize,
-        side: &[i8],
-        out: &mut Vec<(usize, isize)>,
-    ) {
+        mut enlist: impl FnMut(usize, isize) -> bool,
+    ) -> bool {
         let c = st.c;
         let (q, du) = (new % c.h, usize::from(c.dur[m]));
         // Whether `b`'s periods of the day overlap `m`'s at its new start.
@@ -212,34 +214,32 @@ impl Sections<'_> {
                 DynKind::OnePerPeriod(acts) => {
                     for &b in acts {
                         let b = b as usize;
-                        if side[b] == 0 && st.start[b] != NONE && overlaps(b) {
-                            out.push((b, -sign));
+                        if st.start[b] != NONE && overlaps(b) && !enlist(b, -sign) {
+                            return false;
                         }
                     }
                 }
                 DynKind::OccupyMax { selected, .. } => {
-                    let section = |slot: usize, sign_b: isize, out: &mut Vec<(usize, isize)>| {
+                    let met = if self.merge { None } else { Some((new, -sign)) };
+                    for (slot, sign_b) in std::iter::once((old, sign)).chain(met) {
                         if !selected[slot] {
-                            return;
+                            continue;
                         }
                         for &b in &self.by_slot[slot] {
                             let b = b as usize;
-                            if side[b] == 0
-                                && usize::from(st.start[b]) == slot
+                            if usize::from(st.start[b]) == slot
                                 && c.act_cons[b].binary_search(&(ci as u32)).is_ok()
+                                && !enlist(b, sign_b)
                             {
-                                out.push((b, sign_b));
+                                return false;
                             }
                         }
-                    };
-                    section(old, sign, out);
-                    if !self.merge {
-                        section(new, -sign, out);
                     }
                 }
                 _ => {}
             }
         }
+        true
     }
 }
 
